@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from nbtools.errors import NbtoolsError
 from nbtools.notebooks import Notebook, kernel_name
-from nbtools.processes import kill_tree
+from nbtools.processes import LIMIT_ERRORS, START_ADVICE, kill_tree
 from nbtools.provisioner import launches_locally, watched_provisioner
 
 if TYPE_CHECKING:
@@ -48,6 +48,14 @@ ARTIFACTS_PREFIX = "nbtools-artifacts-"
 #: directory of the system's temporary directory named as an artifacts directory is, with
 #: this prefix.
 KERNEL_FILES_PREFIX = "nbtools-kernel-"
+#: A kernel's own standard output and error: this file of its files directory, never the
+#: output of the process that started it (the scheduler's log, the server's terminal). It holds
+#: what the kernel itself says (ipykernel's log, a crash at start, what it writes while it
+#: shuts down), not the notebook's output, which ipykernel sends to the notebook. Read for the
+#: error of a kernel that exits before it answers; removed with the kernel.
+OUTPUT_FILE = "output"
+#: Bytes of a kernel's output read, from its end, for the error of a kernel that exited.
+OUTPUT_TAIL_BYTES = 4096
 #: Seconds after which a kernel's directories of a process that is gone are removed.
 SWEEP_AFTER_SECONDS = 60.0
 #: The environment variable naming the kernel's artifacts directory (see :class:`Kernel`).
@@ -167,6 +175,33 @@ class KernelStartError(NbtoolsError):
     """A kernel that was started never answered, or died before it did."""
 
 
+def _output_file(km: AsyncKernelManager) -> Path:
+    """Where the kernel of ``km`` writes its own output (:data:`OUTPUT_FILE`)."""
+    return Path(km.connection_file).parent / OUTPUT_FILE
+
+
+def _last_line(km: AsyncKernelManager) -> str | None:
+    """The last line the kernel of ``km`` wrote to its own output (a crash's exception, libzmq's
+    abort), if any."""
+    try:
+        with _output_file(km).open("rb") as output:
+            output.seek(max(0, output.seek(0, os.SEEK_END) - OUTPUT_TAIL_BYTES))
+            tail = output.read().decode(errors="replace")
+    except OSError:
+        return None
+    lines = [line.strip() for line in tail.splitlines() if line.strip()]
+    return lines[-1] if lines else None
+
+
+def _why(said: str | None) -> str:
+    """The end of the error of a kernel that exited having said ``said`` last, with what to do
+    when that names a limit of the machine (libzmq's ``Too many open files (src/….cpp:N)``)."""
+    if not said:
+        return "."
+    limit = any(os.strerror(code) in said for code in LIMIT_ERRORS)
+    return f" (its last line: {said})." + (f" {START_ADVICE}" if limit else "")
+
+
 async def _until_ready(kernel: Kernel, timeout: float) -> None:
     """Wait until the kernel answers on shell and its IOPub subscription delivers.
 
@@ -185,8 +220,11 @@ async def _until_ready(kernel: Kernel, timeout: float) -> None:
             return
         except Empty:
             if not await kernel.km.is_alive():
+                said = _last_line(kernel.km)
                 raise KernelStartError(
-                    f"kernel `{kernel.name}` exited before it answered.", kernel=kernel.name
+                    f"kernel `{kernel.name}` exited before it answered{_why(said)}",
+                    kernel=kernel.name,
+                    output=said,
                 ) from None
             if time.monotonic() > deadline:
                 raise KernelStartError(
@@ -259,15 +297,11 @@ class KernelSource:
         on_start: Callable[[Kernel], None] | None = None,
         startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
         *,
-        quiet: bool = False,
         wait_for_exit: bool = True,
         zygote: Forker | None = None,
     ) -> None:
         self.prestart, self.on_start, self.startup_timeout = prestart, on_start, startup_timeout
         self.zygote = zygote
-        #: Kernels' own stdout/stderr go nowhere (a one-shot command must not have its output
-        #: pipes held open by a kernel that is still shutting down).
-        self.quiet = quiet
         #: Whether :meth:`retire` waits for the kernel to exit (else a detached shell kills
         #: its group after the grace).
         self.wait_for_exit = wait_for_exit
@@ -292,14 +326,13 @@ class KernelSource:
         options: dict[str, Any] = {"env": {**os.environ, ARTIFACTS_DIR_ENV: str(artifacts)}}
         if _ipykernel(km):
             options["extra_arguments"] = IPYKERNEL_ARGUMENTS
-        if self.quiet:
-            import subprocess
-
-            options.update(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            if launches_locally(km):  # a spec naming a provisioner of its own keeps it
-                km.provisioner = self._provisioner(km)
-            _run(km.start_kernel, cwd=str(cwd), **options)
+            # its own output (OUTPUT_FILE): nothing of the kernel's in this process's output,
+            # nor a pipe of a one-shot command held open by a kernel still shutting down
+            with _output_file(km).open("ab") as output:
+                if launches_locally(km):  # a spec naming a provisioner of its own keeps it
+                    km.provisioner = self._provisioner(km)
+                _run(km.start_kernel, cwd=str(cwd), stdout=output, stderr=output, **options)
         except BaseException:
             shutil.rmtree(artifacts, ignore_errors=True)
             _discard(km)

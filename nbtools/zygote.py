@@ -111,7 +111,7 @@ class Forker(Protocol):
     """What a kernel provisioner forks from: a :class:`Zygote`, or a worker's link to the
     zygote its executor shares between its workers (:mod:`nbtools.zygote_link`)."""
 
-    def fork(self, argv: list[str], env: Mapping[str, str], cwd: str) -> int: ...
+    def fork(self, argv: list[str], env: Mapping[str, str], cwd: str, output: str) -> int: ...
 
     def exit_code(self, zygote: int, pid: int) -> int | None: ...
 
@@ -138,11 +138,12 @@ class Zygote:
         self._asked: subprocess.Popen[bytes] | None = None
         self._closed = False
 
-    def fork(self, argv: list[str], env: Mapping[str, str], cwd: str) -> int:
+    def fork(self, argv: list[str], env: Mapping[str, str], cwd: str, output: str) -> int:
         """Fork a kernel running ``argv`` (a ``-m ipykernel_launcher`` command) in ``cwd``
-        with ``env``; returns its pid (the leader of its own session). Raises OSError when
-        no zygote could fork it (one replacement is tried if the zygote died meanwhile)."""
-        request = json.dumps({"argv": argv, "env": dict(env), "cwd": cwd})
+        with ``env``, its standard output and error appended to the file ``output``; returns
+        its pid (the leader of its own session). Raises OSError when no zygote could fork it
+        (one replacement is tried if the zygote died meanwhile)."""
+        request = json.dumps({"argv": argv, "env": dict(env), "cwd": cwd, "output": output})
         with self._lock:
             for _ in range(2):
                 if self._closed:
@@ -296,6 +297,10 @@ def _provisioner_class() -> Any:
         """Launches a qualifying kernel as a fork of the worker's zygote, any other normally
         (watched: :mod:`nbtools.provisioner`).
 
+        A forked kernel writes its output to the file its launch names for it (``stderr``,
+        the same as ``stdout``: :data:`nbtools.kernels.OUTPUT_FILE`), which it opens itself;
+        a launch naming no such file starts the kernel normally.
+
         A forked kernel is not this process's child: it is tracked by pid and start time
         (:mod:`psutil`, safe against pid reuse), signalled through its process group (its own
         session, like a normal kernel's), and its exit code is read from the file its zygote
@@ -313,19 +318,21 @@ def _provisioner_class() -> Any:
 
         async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
             env, cwd = kwargs.get("env") or dict(os.environ), str(kwargs.get("cwd") or os.getcwd())
+            output = getattr(kwargs.get("stderr"), "name", None)
             km = self.parent
             if (
                 self.zygote is None
                 or km is None
                 or not Path(cwd).is_dir()
-                or kwargs.get("stdout") is not None
+                or not isinstance(output, str)
+                or kwargs.get("stdout") is not kwargs.get("stderr")
                 or not qualifies(km.kernel_name, cmd, env)
             ):
                 return await super().launch_kernel(cmd, **kwargs)
             import psutil
 
             try:
-                pid = self.zygote.fork(cmd, env, cwd)
+                pid = self.zygote.fork(cmd, env, cwd, output)
                 self._child = psutil.Process(pid)
                 self._zygote_process = self._child.parent()
             except (OSError, psutil.Error) as error:

@@ -8,8 +8,9 @@ pid, so a worker killed at any moment leaves no kernel the executor does not kno
 Replacing a dead or outdated zygote, retiring it and forking one kernel at a time stay the
 :class:`~nbtools.zygote.Zygote`'s (docs/performance.md, "The kernel zygote").
 
-Protocol (JSON lines, one reply per request): ``{"argv", "env", "cwd"}`` reads ``{"pid"}`` or
-``{"error"}``; ``{"exit": PID, "zygote": PID}`` reads ``{"code"}`` (null if unknown).
+Protocol (JSON lines, one reply per request): ``{"argv", "env", "cwd", "output"}`` reads
+``{"pid"}`` or ``{"error"}``; ``{"exit": PID, "zygote": PID}`` reads ``{"code"}`` (null if
+unknown).
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ class ZygoteLink:
         answer: dict[str, Any] = json.loads(reply)
         return answer
 
-    def fork(self, argv: list[str], env: Mapping[str, str], cwd: str) -> int:
+    def fork(self, argv: list[str], env: Mapping[str, str], cwd: str, output: str) -> int:
         """Fork a kernel as :meth:`Zygote.fork <nbtools.zygote.Zygote.fork>` does."""
-        reply = self._ask({"argv": argv, "env": dict(env), "cwd": cwd})
+        reply = self._ask({"argv": argv, "env": dict(env), "cwd": cwd, "output": output})
         if "pid" in reply:
             return int(reply["pid"])
         raise OSError(reply["error"])
@@ -76,7 +77,9 @@ def answer(zygote: Zygote, link: socket.socket, forked: Callable[[int], None]) -
                 reply = {"code": zygote.exit_code(int(request["zygote"]), int(request["exit"]))}
             else:
                 try:
-                    pid = zygote.fork(request["argv"], request["env"], request["cwd"])
+                    pid = zygote.fork(
+                        request["argv"], request["env"], request["cwd"], request["output"]
+                    )
                 except OSError as error:
                     reply = {"error": str(error)}
                 else:

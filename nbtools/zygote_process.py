@@ -3,16 +3,18 @@ starts in on ``sys.path``: :func:`nbtools.processes.own_module_command`), starte
 :class:`nbtools.zygote.Zygote` (the worker's side, which decides when one is needed).
 
 It imports what a kernel imports (:data:`PRELOAD`) once, then forks a kernel per request read
-on its stdin. Each fork leads its own session, enters the run's directory and environment and
-runs ``ipykernel_launcher`` exactly as ``python -m ipykernel_launcher -f FILE`` would, with
-nothing of nbtools loaded. The process exits when its stdin ends (its owner is gone), killing
+on its stdin. Each fork leads its own session, enters the run's directory and environment,
+writes its standard output and error to the file it is given (the kernel's own, never the
+worker's: :data:`nbtools.kernels.OUTPUT_FILE`) and runs ``ipykernel_launcher`` exactly as
+``python -m ipykernel_launcher -f FILE`` would, with nothing of nbtools loaded. The process exits when its stdin ends (its owner is gone), killing
 what it forked, or, once retired, after its last kernel has exited; it ignores SIGINT and
 SIGTERM (a terminal's Ctrl-C, ``timeout`` or systemd's stop reach it with its owner, which
 stops it).
 
-Protocol (JSON lines): the owner writes ``{"argv", "env", "cwd"}`` and reads ``{"pid"}`` or
-``{"error"}``; ``{"exit": PID}`` reads ``{"code"}``, the exit code of a kernel the zygote
-reaped (null if unknown); ``{"retire": true}`` lets the zygote exit once its last kernel has.
+Protocol (JSON lines): the owner writes ``{"argv", "env", "cwd", "output"}`` and reads
+``{"pid"}`` or ``{"error"}``; ``{"exit": PID}`` reads ``{"code"}``, the exit code of a kernel
+the zygote reaped (null if unknown); ``{"retire": true}`` lets the zygote exit once its last
+kernel has.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ def serve() -> None:
     # Variables the imports set (debugpy's), set again in every kernel as its imports would.
     imported = {key: value for key, value in os.environ.items() if before.get(key) != value}
     replies = os.fdopen(os.dup(1), "wb", buffering=0)
-    os.dup2(2, 1)  # stray prints (the kernels' too) go to the worker's stderr
+    os.dup2(2, 1)  # its own stray prints go to the worker's stderr (each kernel has its own)
     children: set[int] = set()
     codes: dict[int, int] = {}  # exit codes of reaped kernels, until asked for
     retiring = False
@@ -149,7 +151,9 @@ def _fork(request: dict[str, Any], replies: IO[bytes]) -> int:
 
 def _become_kernel(request: dict[str, Any], ready: int, replies: IO[bytes]) -> None:
     """In the forked child: become ``python -m ipykernel_launcher ...`` in the run's session,
-    directory and environment, then exit as that interpreter would (never returns)."""
+    directory, environment and output file, then exit as that interpreter would (never
+    returns). A limit of the machine hit on the way is said in one line on the zygote's
+    stderr (the scheduler's log); anything else the kernel says is its own output's."""
     import runpy
 
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -157,6 +161,7 @@ def _become_kernel(request: dict[str, Any], ready: int, replies: IO[bytes]) -> N
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
     code: int | str | None = 1
+    said, own = 2, False  # where nbtools' line goes (the zygote's stderr); the kernel's own?
     try:
         os.setsid()
         os.chdir(request["cwd"])
@@ -167,6 +172,12 @@ def _become_kernel(request: dict[str, Any], ready: int, replies: IO[bytes]) -> N
         os.dup2(stdin, 0)
         os.close(stdin)
         sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - the process's stdin, kept open
+        said = os.dup(2)
+        output = os.open(request["output"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.dup2(output, 1)
+        os.dup2(output, 2)
+        os.close(output)
+        own = True
         os.environ.clear()
         os.environ.update(request["env"])
         os.environ["JPY_PARENT_PID"] = str(os.getppid())
@@ -186,12 +197,14 @@ def _become_kernel(request: dict[str, Any], ready: int, replies: IO[bytes]) -> N
             # a limit of the machine, not a bug: one line in the scheduler's log, as for a
             # worker, where each kernel wrote a traceback of a dozen lines
             reason = getattr(error, "strerror", None) or error
-            print(
-                f"nbtools: kernel {os.getpid()} failed: {reason}. {START_ADVICE}", file=sys.stderr
-            )
+            line = f"nbtools: kernel {os.getpid()} failed: {reason}. {START_ADVICE}\n"
+            with contextlib.suppress(OSError):
+                os.write(said, line.encode())
+            if own:  # and the reason in its own output, for its run's error
+                with contextlib.suppress(OSError):
+                    os.write(2, f"{reason}\n".encode())
             # and no more: the interpreter's exit would collect what the kernel half made
             # (an event loop without its sockets), each with an "Exception ignored" traceback
-            sys.stderr.flush()
             os._exit(1)
         else:
             import traceback

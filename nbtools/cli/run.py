@@ -158,7 +158,7 @@ def booted_kernels(
 
     from nbtools.kernels import DEFAULT_KERNEL, KernelSource
 
-    kernels = KernelSource(prestart=False, quiet=True, wait_for_exit=False)
+    kernels = KernelSource(prestart=False, wait_for_exit=False)
     try:
         file = project.resolve(path)
         if kernel is None:
@@ -200,7 +200,7 @@ def _execute(
     from nbtools.metrics import MetricsSettings
 
     project = cli_ctx.project
-    kernels = kernels or KernelSource(prestart=False, quiet=True, wait_for_exit=False)
+    kernels = kernels or KernelSource(prestart=False, wait_for_exit=False)
     interrupt = Interrupt()
     with _signals_cancel(interrupt) as received:
         try:

@@ -103,6 +103,35 @@ def test_a_kernel_that_never_answers_fails_the_run_naming_it(
     }
 
 
+def test_a_kernel_that_exits_before_it_answers_fails_the_run_with_its_last_line(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """A kernel's own output is its own (docs/operations.md): a kernel that dies at start wrote
+    why into the output of the process that started it (the scheduler's log) and its run said
+    only that it exited; now the run's error ends with the kernel's last line."""
+    spec = tmp_path / "jupyter" / "kernels" / "broken"
+    spec.mkdir(parents=True)
+    dies = "import sys; print('starting'); sys.exit('No module named nbtools_missing_kernel')"
+    spec.joinpath("kernel.json").write_text(
+        json.dumps({"argv": [sys.executable, "-c", dies, "{connection_file}"], "display_name": "x"})
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    notebook_factory("nb.ipynb", [("code", "print('hi')", [])])
+    assert execute(project, "broken", startup_timeout=60) == {
+        "status": "failed",
+        "name": "KernelStartError",
+        "message": "kernel `broken` exited before it answered "
+        "(its last line: No module named nbtools_missing_kernel).",
+    }
+    said = capfd.readouterr()
+    assert "nbtools_missing_kernel" not in said.err
+    assert "starting" not in said.out
+
+
 def test_a_kernel_that_cannot_be_pre_started_is_left_to_the_next_take(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -230,7 +259,7 @@ def test_a_kernel_spec_in_ipythons_directory_starts_without_importing_ipython(
     code = (
         "import sys; from pathlib import Path\n"
         "from nbtools.kernels import KernelSource\n"
-        "kernels = KernelSource(prestart=False, quiet=True)\n"
+        "kernels = KernelSource(prestart=False)\n"
         f"kernel = kernels.take('ipython-only', Path({str(tmp_path)!r}))\n"
         "print(kernel.km.kernel_spec.display_name, 'IPython' in sys.modules)\n"
         "kernels.retire(kernel)\n"
@@ -312,7 +341,7 @@ def test_a_kernel_spec_naming_its_own_provisioner_keeps_it(tmp_path: Path) -> No
     code = (
         "from pathlib import Path\n"
         "from nbtools.kernels import KernelSource\n"
-        "kernels = KernelSource(prestart=False, quiet=True)\n"
+        "kernels = KernelSource(prestart=False)\n"
         f"kernels.retire(kernels.take('own', Path({str(tmp_path)!r})), wait=True)\n"
     )
     path = os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])

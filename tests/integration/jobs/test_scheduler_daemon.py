@@ -20,7 +20,7 @@ from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Run, schedulers_table
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, exit_on_signal
-from tests.integration.jobs.conftest import wait_for
+from tests.integration.jobs.conftest import wait_for, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -181,6 +181,51 @@ def test_a_run_in_flight_when_the_daemon_is_killed_ends_lost_and_is_retried(
     _, err = daemon.communicate(timeout=60)  # everything that could write to it is gone
     assert "nbtools scheduler: local executor, 1 slot" in err.decode()
     assert err.decode().count("\n") == 1, err.decode()
+
+
+#: Notebook code: the kernel says something of its own (ipykernel's log, on the kernel's own
+#: stderr) while it runs the notebook, and a traceback while it shuts down, then notes that it
+#: has (``shut-down``): a kernel's shutdown, ended by a worker that no longer waits for it.
+SAYS_ITS_OWN = """\
+import pathlib
+kernel = get_ipython().kernel
+kernel.log.error("the kernel's own line, while it runs")
+shutdown = kernel.do_shutdown
+
+async def do_shutdown(restart):
+    try:
+        raise RuntimeError("the kernel's own error, as it shuts down")
+    except RuntimeError:
+        kernel.log.error("the kernel's own traceback", exc_info=True)
+    pathlib.Path("shut-down").touch()
+    return shutdown(restart)
+
+kernel.do_shutdown = do_shutdown
+"""
+
+
+def test_what_a_kernel_says_of_its_own_stays_out_of_the_daemons_log(
+    project: Project, notebook_factory: NotebookFactory, daemon: subprocess.Popen[bytes]
+) -> None:
+    """A kernel shares nothing of its output with the daemon: a fresh-clone CI run found
+    ipykernel's traceback of a kernel being shut down (``process_control``, "Socket operation
+    on non-socket") in the daemon's log, written by the kernel on the stderr it had inherited.
+    Here a kernel writes on its own stderr while it runs and while it shuts down (before it
+    notes ``shut-down``): the daemon's log has only the daemon's lines."""
+    notebook_factory("own.ipynb", [("code", SAYS_ITS_OWN, [])])
+    run = queue_run(project, "own.ipynb", {})
+    assert wait_for(project, run.id, lambda r: r.finished_at is not None).status == "succeeded"
+    wait_until(lambda: (project.root / "shut-down").exists(), "the kernel's shutdown")
+    daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(timeout=60) == 0
+    assert daemon.stderr is not None
+    said = daemon.stderr.read().decode()
+    assert "the kernel's own" not in said, said
+    assert "Traceback" not in said, said
+    assert [line.partition(":")[0] for line in said.splitlines()] == [
+        "nbtools scheduler",  # its first line: executor, slots, store
+        "nbtools scheduler",  # stopped.
+    ], said
 
 
 def test_max_concurrent_holds_back_a_jobs_second_run(

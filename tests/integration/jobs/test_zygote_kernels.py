@@ -22,7 +22,8 @@ from nbtools.jobs.executors.local import LocalExecutor
 from nbtools.jobs.run_files import output_files
 from nbtools.jobs.runs import get_run
 from nbtools.jobs.submit import queue_run
-from nbtools.kernels import ARTIFACTS_DIR_ENV, KernelSource
+from nbtools.kernels import ARTIFACTS_DIR_ENV, KernelSource, KernelStartError
+from nbtools.processes import START_ADVICE
 from nbtools.project import Project
 from nbtools.zygote import Zygote
 from tests.conftest import NotebookFactory
@@ -280,11 +281,11 @@ def test_a_kernel_out_of_file_descriptors_says_so_in_one_line(
         def fork(name: str) -> int:
             argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / name)]
             env = {**os.environ, "IPYTHONDIR": str(tmp_path / "ipython")}  # not the user's
-            return zygote.fork(argv, env, str(tmp_path))
+            return zygote.fork(argv, env, str(tmp_path), str(tmp_path / f"{name}.output"))
 
         first = fork("first.json")  # the zygote is up
+        forker = psutil.Process(zygote_of(first))  # before the kill: it reaps the kernel
         os.killpg(first, signal.SIGKILL)
-        forker = psutil.Process(zygote_of(first))
         forker.rlimit(psutil.RLIMIT_NOFILE, (16, forker.rlimit(psutil.RLIMIT_NOFILE)[1]))
         failed = fork("failed.json")
         wait_until(lambda: gone(failed), "the kernel to fail")
@@ -297,3 +298,30 @@ def test_a_kernel_out_of_file_descriptors_says_so_in_one_line(
         f"nbtools: kernel {failed} failed: Too many open files. Start fewer workers "
         "(JobsSettings.workers) or raise the system limit it hit (ulimit).\n"
     )
+
+
+def test_a_kernel_out_of_file_descriptors_fails_its_start_saying_why_and_what_to_do(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The kernel's own output says the limit too, so its run's error does: it said only that
+    the kernel "exited before it answered." Whether nbtools (its one line, in the zygote's
+    stderr) or libzmq (its abort, once a client connects) meets the limit first, the error
+    ends with what to do, and nothing of the kernel's is in this process's output."""
+    zygote = Zygote()
+    kernels = KernelSource(prestart=False, zygote=zygote)
+    try:
+        first = kernels.take("python3", tmp_path)
+        forker = psutil.Process(zygote_of(first.km.provisioner.pid))  # type: ignore[union-attr]
+        kernels.retire(first, wait=True)
+        forker.rlimit(psutil.RLIMIT_NOFILE, (16, forker.rlimit(psutil.RLIMIT_NOFILE)[1]))
+        with pytest.raises(KernelStartError) as failed:
+            kernels.take("python3", tmp_path)
+    finally:
+        kernels.close()
+    message = failed.value.message
+    assert message.startswith(
+        "kernel `python3` exited before it answered (its last line: Too many open files"
+    ), message
+    assert message.endswith(f"). {START_ADVICE}"), message
+    said = capfd.readouterr().err
+    assert all(line.startswith("nbtools: kernel ") for line in said.splitlines()), said
