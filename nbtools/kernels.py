@@ -13,7 +13,6 @@ import contextlib
 import logging
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,6 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nbtools.errors import NbtoolsError
+from nbtools.kernel_files import (
+    KERNEL_FILES_PREFIX,
+    artifacts_dir,
+    files_dir,
+    last_line,
+    output_file,
+    sweep_leftovers,
+)
 from nbtools.notebooks import Notebook, kernel_name
 from nbtools.processes import LIMIT_ERRORS, START_ADVICE, kill_tree
 from nbtools.provisioner import launches_locally, watched_provisioner
@@ -41,23 +48,6 @@ DEFAULT_KERNEL = "python3"
 SHUTDOWN_GRACE_SECONDS = 0.5
 #: Seconds to wait for a new kernel to answer.
 STARTUP_TIMEOUT_SECONDS = 60
-#: A kernel's artifacts directory in the system's temporary directory: this prefix, the pid of
-#: the process owning the kernel, a random part (see :func:`sweep_leftovers`).
-ARTIFACTS_PREFIX = "nbtools-artifacts-"
-#: A kernel's own files (its connection file, holding its key, and its sockets) are in a
-#: directory of the system's temporary directory named as an artifacts directory is, with
-#: this prefix.
-KERNEL_FILES_PREFIX = "nbtools-kernel-"
-#: A kernel's own standard output and error: this file of its files directory, never the
-#: output of the process that started it (the scheduler's log, the server's terminal). It holds
-#: what the kernel itself says (ipykernel's log, a crash at start, what it writes while it
-#: shuts down), not the notebook's output, which ipykernel sends to the notebook. Read for the
-#: error of a kernel that exits before it answers; removed with the kernel.
-OUTPUT_FILE = "output"
-#: Bytes of a kernel's output read, from its end, for the error of a kernel that exited.
-OUTPUT_TAIL_BYTES = 4096
-#: Seconds after which a kernel's directories of a process that is gone are removed.
-SWEEP_AFTER_SECONDS = 60.0
 #: The environment variable naming the kernel's artifacts directory (see :class:`Kernel`).
 ARTIFACTS_DIR_ENV = "NBTOOLS_ARTIFACTS_DIR"
 #: Options of the IPython kernels (``-m ipykernel_launcher``) nbtools starts: no SQLite input
@@ -167,30 +157,12 @@ def _clean_up(km: AsyncKernelManager) -> None:
     with contextlib.suppress(Exception):
         _run(km.cleanup_resources)
     files = Path(km.connection_file).parent
-    if files.name.startswith(KERNEL_FILES_PREFIX):  # made by _kernel_files
+    if files.name.startswith(KERNEL_FILES_PREFIX):  # made by files_dir
         shutil.rmtree(files, ignore_errors=True)
 
 
 class KernelStartError(NbtoolsError):
     """A kernel that was started never answered, or died before it did."""
-
-
-def _output_file(km: AsyncKernelManager) -> Path:
-    """Where the kernel of ``km`` writes its own output (:data:`OUTPUT_FILE`)."""
-    return Path(km.connection_file).parent / OUTPUT_FILE
-
-
-def _last_line(km: AsyncKernelManager) -> str | None:
-    """The last line the kernel of ``km`` wrote to its own output (a crash's exception, libzmq's
-    abort), if any."""
-    try:
-        with _output_file(km).open("rb") as output:
-            output.seek(max(0, output.seek(0, os.SEEK_END) - OUTPUT_TAIL_BYTES))
-            tail = output.read().decode(errors="replace")
-    except OSError:
-        return None
-    lines = [line.strip() for line in tail.splitlines() if line.strip()]
-    return lines[-1] if lines else None
 
 
 def _why(said: str | None) -> str:
@@ -220,7 +192,7 @@ async def _until_ready(kernel: Kernel, timeout: float) -> None:
             return
         except Empty:
             if not await kernel.km.is_alive():
-                said = _last_line(kernel.km)
+                said = last_line(kernel.km.connection_file)
                 raise KernelStartError(
                     f"kernel `{kernel.name}` exited before it answered{_why(said)}",
                     kernel=kernel.name,
@@ -270,18 +242,6 @@ def kernel_dirs() -> list[Path]:
     ]
 
 
-def _kernel_files() -> Path:
-    """A new directory for a kernel's connection file and sockets (Unix sockets).
-
-    Local sockets open no TCP port to other users of the machine, and keep ipykernel from
-    warning, on every run, that its TCP channels are unencrypted. The directory, in the
-    system's temporary directory and out of the notebook's, is the owner's only (``0700``)
-    and named with the owner's pid (:data:`KERNEL_FILES_PREFIX`): it is removed with the
-    kernel, or, when the owner was killed first, by :func:`sweep_leftovers`.
-    """
-    return Path(tempfile.mkdtemp(prefix=f"{KERNEL_FILES_PREFIX}{os.getpid()}-"))
-
-
 class KernelSource:
     """Hands out started kernels; with ``prestart``, keeps one waiting like the last used.
 
@@ -314,7 +274,7 @@ class KernelSource:
         from jupyter_client.manager import AsyncKernelManager
 
         specs = KernelSpecManager(kernel_dirs=[str(path) for path in kernel_dirs()])
-        files = _kernel_files()
+        files = files_dir()
         km = AsyncKernelManager(
             kernel_name=kernel_name,
             transport="ipc",
@@ -322,14 +282,14 @@ class KernelSource:
             connection_file=str(files / "kernel.json"),
             kernel_spec_manager=specs,
         )
-        artifacts = Path(tempfile.mkdtemp(prefix=f"{ARTIFACTS_PREFIX}{os.getpid()}-"))
+        artifacts = artifacts_dir()
         options: dict[str, Any] = {"env": {**os.environ, ARTIFACTS_DIR_ENV: str(artifacts)}}
         if _ipykernel(km):
             options["extra_arguments"] = IPYKERNEL_ARGUMENTS
         try:
-            # its own output (OUTPUT_FILE): nothing of the kernel's in this process's output,
-            # nor a pipe of a one-shot command held open by a kernel still shutting down
-            with _output_file(km).open("ab") as output:
+            # its own output (kernel_files.OUTPUT_FILE): nothing of the kernel's in this
+            # process's output, nor a one-shot command's pipe held open by a kernel shutting down
+            with output_file(km.connection_file).open("ab") as output:
                 if launches_locally(km):  # a spec naming a provisioner of its own keeps it
                     km.provisioner = self._provisioner(km)
                 _run(km.start_kernel, cwd=str(cwd), stdout=output, stderr=output, **options)
@@ -451,48 +411,3 @@ class KernelSource:
         if self.zygote is not None:
             self.zygote.close()
         sweep_leftovers()
-
-
-def sweep_leftovers(older_than: float = SWEEP_AFTER_SECONDS) -> int:
-    """Remove the kernels' artifacts directories and files directories whose owner is gone (a
-    process killed before it could retire its kernels: SIGKILL, the out-of-memory killer),
-    once they are ``older_than`` seconds old; the number removed. A directory's name carries
-    its owner's pid (:data:`ARTIFACTS_PREFIX`, :data:`KERNEL_FILES_PREFIX`); one whose owner
-    still runs, or of another user, is kept."""
-    removed = 0
-    with os.scandir(tempfile.gettempdir()) as entries:
-        for entry in entries:
-            prefix = next(
-                (p for p in (ARTIFACTS_PREFIX, KERNEL_FILES_PREFIX) if entry.name.startswith(p)),
-                None,
-            )
-            if prefix is None:
-                continue
-            owner = entry.name[len(prefix) :].partition("-")[0]
-            if not owner.isdigit() or _alive(int(owner)):
-                continue
-            try:
-                if not entry.is_dir(follow_symlinks=False) or entry.stat().st_uid != os.getuid():
-                    continue
-                age = time.time() - entry.stat().st_mtime
-            except OSError:
-                continue
-            if age >= older_than:
-                shutil.rmtree(entry.path, ignore_errors=True)
-                removed += 1
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` exists (this one, another of ours or another user's)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's
-        return True
-    except OverflowError:  # beyond any pid
-        return False
-    return True

@@ -298,8 +298,8 @@ def _provisioner_class() -> Any:
         (watched: :mod:`nbtools.provisioner`).
 
         A forked kernel writes its output to the file its launch names for it (``stderr``,
-        the same as ``stdout``: :data:`nbtools.kernels.OUTPUT_FILE`), which it opens itself;
-        a launch naming no such file starts the kernel normally.
+        the same as ``stdout``: :data:`nbtools.kernel_files.OUTPUT_FILE`), which it opens
+        itself; a launch naming no such file starts the kernel normally.
 
         A forked kernel is not this process's child: it is tracked by pid and start time
         (:mod:`psutil`, safe against pid reuse), signalled through its process group (its own

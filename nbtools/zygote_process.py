@@ -5,11 +5,11 @@ starts in on ``sys.path``: :func:`nbtools.processes.own_module_command`), starte
 It imports what a kernel imports (:data:`PRELOAD`) once, then forks a kernel per request read
 on its stdin. Each fork leads its own session, enters the run's directory and environment,
 writes its standard output and error to the file it is given (the kernel's own, never the
-worker's: :data:`nbtools.kernels.OUTPUT_FILE`) and runs ``ipykernel_launcher`` exactly as
-``python -m ipykernel_launcher -f FILE`` would, with nothing of nbtools loaded. The process exits when its stdin ends (its owner is gone), killing
-what it forked, or, once retired, after its last kernel has exited; it ignores SIGINT and
-SIGTERM (a terminal's Ctrl-C, ``timeout`` or systemd's stop reach it with its owner, which
-stops it).
+worker's: :data:`nbtools.kernel_files.OUTPUT_FILE`) and runs ``ipykernel_launcher`` exactly as
+``python -m ipykernel_launcher -f FILE`` would, with nothing of nbtools loaded. The process
+exits when its stdin ends (its owner is gone), killing what it forked, or, once retired, after
+its last kernel has exited; it ignores SIGINT and SIGTERM (a terminal's Ctrl-C, ``timeout`` or
+systemd's stop reach it with its owner, which stops it).
 
 Protocol (JSON lines): the owner writes ``{"argv", "env", "cwd", "output"}`` and reads
 ``{"pid"}`` or ``{"error"}``; ``{"exit": PID}`` reads ``{"code"}``, the exit code of a kernel

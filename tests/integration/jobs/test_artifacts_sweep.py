@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from nbtools.kernels import ARTIFACTS_PREFIX, KernelSource, sweep_leftovers
+from nbtools.kernel_files import ARTIFACTS_PREFIX, sweep_leftovers
+from nbtools.kernels import KernelSource
 from tests.conftest import NotebookFactory
 
 pytestmark = pytest.mark.slow

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from nbtools.cli.app import cli
 from nbtools.jobs.config import MIN_LEASE_SECONDS
 from nbtools.jobs.runs import get_run
-from nbtools.kernels import ARTIFACTS_PREFIX, KERNEL_FILES_PREFIX, sweep_leftovers
+from nbtools.kernel_files import ARTIFACTS_PREFIX, KERNEL_FILES_PREFIX, sweep_leftovers
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, exit_on_signal
 from tests.integration.jobs.conftest import gone, processes_with, spawner, wait_until
