@@ -283,10 +283,10 @@ class KernelSource:
             kernel_spec_manager=specs,
         )
         artifacts = artifacts_dir()
-        options: dict[str, Any] = {"env": {**os.environ, ARTIFACTS_DIR_ENV: str(artifacts)}}
-        if _ipykernel(km):
-            options["extra_arguments"] = IPYKERNEL_ARGUMENTS
         try:
+            options: dict[str, Any] = {"env": {**os.environ, ARTIFACTS_DIR_ENV: str(artifacts)}}
+            if _ipykernel(km):  # reads the spec: an unknown kernel fails here
+                options["extra_arguments"] = IPYKERNEL_ARGUMENTS
             # its own output (kernel_files.OUTPUT_FILE): nothing of the kernel's in this
             # process's output, nor a one-shot command's pipe held open by a kernel shutting down
             with output_file(km.connection_file).open("ab") as output:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from nbtools.jobs.run_files import run_dir
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.runs import get_run
 from nbtools.jobs.submit import queue_run
+from nbtools.kernel_files import ARTIFACTS_PREFIX, KERNEL_FILES_PREFIX
 from nbtools.kernels import RECONNECT_INTERVAL_MS, Kernel, KernelSource
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, run_python
@@ -132,6 +134,12 @@ def test_a_kernel_that_exits_before_it_answers_fails_the_run_with_its_last_line(
     assert "starting" not in said.out
 
 
+def own_directories() -> set[str]:
+    """This process's kernel directories (artifacts, kernel files) in the temporary directory."""
+    mine = [f"{prefix}{os.getpid()}-" for prefix in (ARTIFACTS_PREFIX, KERNEL_FILES_PREFIX)]
+    return {name for name in os.listdir(tempfile.gettempdir()) if name.startswith(tuple(mine))}
+
+
 def test_a_kernel_that_cannot_be_pre_started_is_left_to_the_next_take(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -139,11 +147,15 @@ def test_a_kernel_that_cannot_be_pre_started_is_left_to_the_next_take(
     be gone (deleted with the notebook): the worker goes on, and the next run gets a kernel."""
     gone = tmp_path / "deleted-with-its-notebook"
     kernels = KernelSource(prestart=True, wait_for_exit=False)
+    before = own_directories()
     try:
         kernels.warm("python3", gone)
         assert "cannot pre-start kernel python3 in" in caplog.text
         kernels.warm("no-such-kernel", tmp_path)
         assert "cannot pre-start kernel no-such-kernel" in caplog.text
+        # nothing left of either start (an unknown kernel's directories were, until this
+        # process ended and another swept them)
+        assert own_directories() == before
         kernel = kernels.take("python3", tmp_path)
         assert kernel.cwd == tmp_path
         kernels.retire(kernel, wait=True)
