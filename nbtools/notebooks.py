@@ -11,17 +11,19 @@ from typing import Any
 
 from nbtools.digest import sha256_hex
 from nbtools.errors import NotebookError, NotFoundError, conversion_refused
+from nbtools.infiles import read_regular
 from nbtools.jsonplaces import Place, field_name, first_surrogate, lone_surrogate
 
 Notebook = dict[str, Any]
 
 
-def read_notebook(path: Path, name: str | None = None) -> Notebook:
+def read_notebook(path: Path, name: str | None = None, field: str = "path") -> Notebook:
     """Load and structurally check the notebook at ``path``; errors call it ``name`` (default:
-    ``path`` itself)."""
+    ``path`` itself) and a refusal of what is no regular file names the input ``field``
+    (:func:`~nbtools.infiles.read_regular`)."""
     source = str(path) if name is None else name
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, source, field=field)
     except FileNotFoundError:
         raise NotFoundError(f"Notebook not found: {source}", path=source) from None
     except IsADirectoryError:

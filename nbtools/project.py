@@ -148,13 +148,13 @@ class Project:
             )
         return target
 
-    def read_notebook(self, user_path: str) -> Notebook:
+    def read_notebook(self, user_path: str, field: str = "path") -> Notebook:
         """The notebook at root-relative ``user_path`` (:meth:`user_file`), read and checked;
         an error names it by ``user_path``, as the store and the REST API do, never by its
-        absolute path."""
+        absolute path, and names the input ``field`` it came from."""
         from nbtools.notebooks import read_notebook
 
-        return read_notebook(self.user_file(user_path), name=user_path)
+        return read_notebook(self.user_file(user_path), name=user_path, field=field)
 
     def closest_notebook(self, user_path: str) -> str | None:
         """The root-relative path of the notebook in root-relative ``user_path``'s folder whose

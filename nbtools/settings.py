@@ -98,25 +98,30 @@ def read_config_file(path: Path, classes: Iterable[type[Settings]] | None = None
     )
 
     from nbtools.errors import InvalidInputError
+    from nbtools.infiles import check_regular, read_regular
 
     class Utf8JSONLoader(JSONFileConfigLoader):
         """traitlets' JSON loader, reading the file in JSON's encoding (UTF-8, RFC 8259)
         rather than in the locale's."""
 
         def _read_file_as_dict(self) -> dict[str, Any]:
-            return cast(dict[str, Any], json.loads(Path(self.full_filename).read_bytes()))
+            raw = read_regular(Path(self.full_filename), path=self.full_filename)
+            return cast(dict[str, Any], json.loads(raw))
 
     loader_class = Utf8JSONLoader if path.suffix == ".json" else PyFileConfigLoader
     if path.is_dir():
         raise InvalidInputError(
             f"The config file {path} is a directory: name a .py or .json file.", config=str(path)
         )
+    check_regular(path, f"The config file {path}", path=str(path), config=str(path))
     if not path.is_file():
         raise InvalidInputError(f"The config file {path} does not exist.", config=str(path))
     try:
         config = loader_class(path.name, path=str(path.parent.resolve())).load_config()
     except ConfigFileNotFound as error:
         raise InvalidInputError(f"Cannot read the config file {path}.", config=str(path)) from error
+    except InvalidInputError:  # swapped for a named pipe since checked
+        raise
     except (Exception, SystemExit) as error:  # an error in the user's file, or its sys.exit()
         raise InvalidInputError(
             f"The config file {path} failed: {type(error).__name__}: {error}", config=str(path)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from nbtools.errors import InvalidInputError, conversion_refused
+from nbtools.infiles import read_regular
 
 
 def read_yaml(path: Path, shown: str, field: str, *, missing: str) -> Any:
@@ -17,7 +18,9 @@ def read_yaml(path: Path, shown: str, field: str, *, missing: str) -> Any:
     import yaml
 
     try:
-        document, repeated = load_yaml(path.read_text(encoding="utf-8"))
+        document, repeated = load_yaml(read_regular(path, shown, field=field).decode("utf-8"))
+    except InvalidInputError:  # no regular file
+        raise
     except FileNotFoundError as exc:
         raise InvalidInputError(f"{shown} does not exist: {missing}.", field=field) from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

@@ -156,13 +156,14 @@ def booted_kernels(
     """
     import json
 
+    from nbtools.infiles import read_regular
     from nbtools.kernels import DEFAULT_KERNEL, KernelSource
 
     kernels = KernelSource(prestart=False, wait_for_exit=False)
     try:
         file = project.resolve(path)
         if kernel is None:
-            spec = json.loads(file.read_bytes()).get("metadata", {}).get("kernelspec", {})
+            spec = json.loads(read_regular(file)).get("metadata", {}).get("kernelspec", {})
             kernel = spec.get("name") if isinstance(spec.get("name"), str) else None
         kernels.boot(kernel or DEFAULT_KERNEL, cwd or file.parent)
     except (OSError, ValueError, KeyError, AttributeError, RecursionError):

@@ -14,6 +14,7 @@ from nbtools.envsnap.pylock import CREATED_BY, LockExport, parse_pylock, to_pylo
 from nbtools.envsnap.requirements import WRITTEN_BY, parse_requirements, to_requirements
 from nbtools.envsnap.snapshots import get_snapshot, looks_like_id, save_snapshot
 from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.infiles import read_regular
 from nbtools.jsonvalues import WireModel
 from nbtools.outfiles import check_outfile
 from nbtools.project import Project
@@ -154,7 +155,7 @@ def read_file(path: Path) -> Snapshot:
     """A snapshot of the lock or requirements file at ``path`` (relative to the current
     directory)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, field="path").decode("utf-8")
     except FileNotFoundError:
         where = "" if path.is_absolute() else f" in {Path.cwd()} (the current directory)"
         raise NotFoundError(

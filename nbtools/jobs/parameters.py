@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from nbtools.errors import conversion_refused
+from nbtools.errors import InvalidInputError, conversion_refused
+from nbtools.infiles import read_regular
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.notebooks import Notebook, cell_source
 from nbtools.parameters import (
@@ -329,7 +330,9 @@ def read_parameters_file(path: Path, shown: str) -> dict[str, Any]:
 
 def _read_json(path: Path, shown: str, field: str) -> Any:
     try:
-        return json.loads(path.read_bytes())
+        return json.loads(read_regular(path, shown, field=field))
+    except InvalidInputError:  # no regular file
+        raise
     except FileNotFoundError:
         raise InvalidParameterError(f"{shown} does not exist.", field=field) from None
     except OSError as error:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from nbtools.config import DATA_USES_FILE, DATA_USES_VARIABLE, PURPOSE_VARIABLE
 from nbtools.errors import NbtoolsError, NotFoundError
+from nbtools.infiles import read_regular
 from nbtools.jobs import events, run_files, runs, storage
 from nbtools.jobs.engine import register_engine
 from nbtools.jobs.errors import RunNotRecordedError
@@ -251,7 +252,7 @@ def notebook_bytes(project: Project, run: Run) -> bytes:
 
         return version_content(project, run.pinned_version_id)
     try:
-        return project.resolve(run.notebook_path).read_bytes()
+        return read_regular(project.resolve(run.notebook_path), run.notebook_path)
     except FileNotFoundError:
         raise NotFoundError(f"Notebook not found: {run.notebook_path}.") from None
     except OSError as exc:

@@ -90,7 +90,7 @@ def _notebook(project: Project, notebook_path: str, pinned_version_id: int | Non
 
         return pinned_notebook(project, notebook_path, pinned_version_id)
     try:
-        return project.read_notebook(notebook_path)
+        return project.read_notebook(notebook_path, field="notebook_path")
     except HiddenPathError:
         raise  # in the store directory: said so, not "does not exist"
     except NotFoundError:

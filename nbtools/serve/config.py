@@ -22,6 +22,7 @@ from traitlets import Bool, Int, Unicode
 from nbtools.config import Number, Refused, Settings, StoreUrl
 from nbtools.cpus import most_per_cpu
 from nbtools.errors import InvalidInputError
+from nbtools.infiles import read_regular
 
 #: Worker processes per CPU at most (``--workers``): each worker answers calls on a pool of
 #: threads, so one per CPU keeps every CPU busy and a few more cover calls waiting on I/O; past
@@ -102,8 +103,9 @@ def read_key_file(path: str) -> str:
     """The key the file at ``path`` holds: its UTF-8 text less one line break at its end
     (``echo KEY > file`` writes one); :class:`Refused` saying why there is none."""
     try:
-        with Path(path).open("rb") as file:
-            data = file.read(MAX_KEY_FILE_BYTES + 1)
+        data = read_regular(Path(path), repr(path), limit=MAX_KEY_FILE_BYTES + 1)
+    except InvalidInputError as error:  # a named pipe, a device
+        raise Refused(error.message.removesuffix(".")) from None
     except (OSError, ValueError) as error:  # ValueError: a NUL in the path
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         raise Refused(f"cannot read {path!r}: {reason}") from None

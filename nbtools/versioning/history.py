@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Row, Select, insert, select, update
 from nbtools.audit import current_actor
 from nbtools.errors import InvalidInputError, NotebookError, NotFoundError
 from nbtools.ids import MAX_ID, MAX_INTEGER, check_limit, whole_number
+from nbtools.infiles import read_regular
 from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
 from nbtools.store import utcnow
@@ -81,7 +82,7 @@ def disk_content(project: Project, path: str) -> bytes:
     """The bytes of the notebook file at ``path``, or a :class:`NotFoundError` saying so."""
     target = project.resolve(path)
     try:
-        return target.read_bytes()
+        return read_regular(target, path, field="path")
     except FileNotFoundError:
         raise NotFoundError(f"Notebook not found: {path}", path=path) from None
     except IsADirectoryError:

@@ -3,7 +3,10 @@ through a loop of symbolic links, with a NUL byte, too long for the file system,
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +92,33 @@ async def test_an_absolute_path_is_refused_without_showing_it_as_a_relative_one(
             assert payload["message"] == (
                 "Absolute paths are not accepted: give the path relative to the root (.)."
             )
+
+
+#: The routes that read the file a path names (the others look the path up in the store).
+READING = [
+    ("GET", "notebook"),
+    ("GET", "parameters"),
+    ("GET", "data/check"),
+    ("POST", "versions"),
+    ("POST", "runs"),
+    ("POST", "jobs"),
+    ("POST", "extract"),
+]
+
+
+async def test_a_named_pipe_is_400_naming_the_field_on_every_route_reading_it(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """Each waited on the pipe for good, holding one of the server's threads (four requests
+    froze the whole API) and its shutdown. The timeout is a guard only: each answers at once."""
+    fifo = jp_root_dir / "fifo.ipynb"
+    os.mkfifo(fifo)
+    try:
+        answers = await asyncio.wait_for(each_path_route(jp_fetch, "fifo.ipynb"), 60)
+    finally:  # lets go a reader that waits on the pipe, had one waited
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    for (method, target, _), (_, field, status, payload) in zip(PATH_ROUTES, answers, strict=True):
+        if (method, target) in READING:
+            assert (status, payload["details"]["field"]) == (400, field), (target, payload)
+            assert payload["message"].startswith("fifo.ipynb is not a regular file"), payload

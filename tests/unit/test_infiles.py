@@ -1,0 +1,96 @@
+"""A file a user names for nbtools to read: what is no regular file (a named pipe, a device)
+is refused before a byte is read, where reading it waited for a writer for good."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nbtools.errors import InvalidInputError
+from nbtools.export.model import MANIFEST
+from nbtools.infiles import read_regular
+from tests.conftest import make_notebook
+
+NOT_REGULAR = "is not a regular file (a named pipe, a device or a socket)"
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Iterator[Path]:
+    """A named pipe no process writes to; opened for writing (and closed) when the test
+    ends, which lets go a reader that waits on it, had one waited."""
+    path = tmp_path / "fifo.ipynb"
+    os.mkfifo(path)
+    yield path
+    with contextlib.suppress(OSError):  # no reader waits (ENXIO)
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+
+
+def test_a_named_pipe_a_device_and_a_socket_are_refused_naming_the_field(
+    fifo: Path, tmp_path: Path
+) -> None:
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "sock"))
+        for path in (fifo, Path("/dev/zero"), tmp_path / "sock"):
+            with pytest.raises(InvalidInputError) as refused:
+                read_regular(path, "given", field="parameters_file")
+            assert refused.value.message.startswith(f"given {NOT_REGULAR}")
+            assert refused.value.details == {"path": "given", "field": "parameters_file"}
+
+
+def test_a_regular_file_is_read_and_a_folder_or_a_missing_file_left_to_the_caller(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.txt").write_bytes(b"abc")
+    assert read_regular(tmp_path / "a.txt") == b"abc"
+    assert read_regular(tmp_path / "a.txt", limit=2) == b"ab"
+    with pytest.raises(IsADirectoryError):
+        read_regular(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        read_regular(tmp_path / "missing")
+
+
+def nbtools(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command line, in ``cwd``; its timeout only a guard: each call returns at once."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("NBTOOLS_")}
+    command = [sys.executable, "-c", "from nbtools.cli.main import main; main()", *args]
+    return subprocess.run(
+        command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_every_command_given_a_named_pipe_to_read_exits_2_saying_so(
+    fifo: Path, tmp_path: Path
+) -> None:
+    """Each waited on the pipe for good (``run``, ``version save``, ``extract``, ``env
+    import``, ``run -f``, ``serve --api-key-file``); ``--config`` said the file did not
+    exist."""
+    notebook = make_notebook([("code", "days = 1", ["parameters"])])
+    (tmp_path / "nb.ipynb").write_text(json.dumps(notebook))
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / MANIFEST).write_text(json.dumps({"package": "missing", "files": {}}))
+    params = tmp_path / "params.json"
+    os.mkfifo(params)
+    for args in (
+        ("run", "fifo.ipynb"),
+        ("schedule", "add", "fifo.ipynb"),
+        ("version", "save", "fifo.ipynb"),
+        ("extract", "fifo.ipynb"),
+        ("env", "import", "fifo.ipynb"),
+        ("env", "show", "fifo.ipynb"),
+        ("run", "nb.ipynb", "-f", "params.json"),
+        ("run", "nb.ipynb", "-f", "fifo.ipynb"),  # read as YAML
+        ("serve", "pkg", "--port", "0", "--api-key-file", "fifo.ipynb"),
+        ("--config", "fifo.ipynb", "status"),
+    ):
+        refused = nbtools(tmp_path, *args)
+        assert refused.returncode == 2, (args, refused.stderr)
+        assert NOT_REGULAR in refused.stderr, (args, refused.stderr)
+        assert "Traceback" not in refused.stderr
