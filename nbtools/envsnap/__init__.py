@@ -15,7 +15,7 @@ snapshots takes a :class:`~nbtools.project.Project` and opens its own transactio
     export_file(project, snapshot_id, "requirements", settings)  # SnapshotFile (wire model)
     check_output(project, path, force)               # before exporting to a file: refusals
     write_output(path, text)                         # then the file, written whole
-    import_text(project, text, "pylock.toml")        # stored
+    import_text(project, text, "pylock.toml")        # (stored snapshot, whether newly stored)
     import_file(project, path)                       # the same, read from a file
     check_recreate(snapshot, directory, project)     # refusals before a recreate starts
     recreate_snapshot(snapshot, directory, python, project=project, actor="ana")  # RecreateReport

@@ -12,7 +12,7 @@ from nbtools.envsnap.kernel_capture import cache_dir
 from nbtools.envsnap.model import Snapshot
 from nbtools.envsnap.pylock import CREATED_BY, LockExport, parse_pylock, to_pylock
 from nbtools.envsnap.requirements import WRITTEN_BY, parse_requirements, to_requirements
-from nbtools.envsnap.snapshots import get_snapshot, looks_like_id, save_snapshot
+from nbtools.envsnap.snapshots import get_snapshot, looks_like_id, save_snapshot, store_snapshot
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.infiles import read_regular
 from nbtools.jsonvalues import WireModel
@@ -140,10 +140,12 @@ def parse_file(text: str, name: str, folder: Path | None = None) -> Snapshot:
     return parse_requirements(text, name)
 
 
-def import_text(project: Project, text: str, name: str) -> Snapshot:
+def import_text(project: Project, text: str, name: str) -> tuple[Snapshot, bool]:
     """Store what the lock or requirements file ``name`` with contents ``text`` pins (a file
-    pinning nothing, as `pip freeze` of a bare venv writes it, is an empty environment)."""
-    return save_snapshot(project, parse_file(text, name))
+    pinning nothing, as `pip freeze` of a bare venv writes it, is an empty environment): the
+    snapshot as stored, and whether this import stored it (False: the same pins were stored
+    already, under their first origin)."""
+    return store_snapshot(project, parse_file(text, name))
 
 
 def import_file(project: Project, path: Path) -> Snapshot:

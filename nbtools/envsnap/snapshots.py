@@ -7,6 +7,7 @@ takes or reads snapshots imports no ``sqlalchemy.orm``."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,12 +26,19 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def save_snapshot(project: Project, snapshot: Snapshot) -> Snapshot:
-    """Store ``snapshot`` once per id; storing it again only marks it as seen now."""
+    """Store ``snapshot`` once per id; storing it again only marks it as seen now, and
+    returns it as stored (its first origin: the file or kernel it was first taken from)."""
+    return store_snapshot(project, snapshot)[0]
+
+
+def store_snapshot(project: Project, snapshot: Snapshot) -> tuple[Snapshot, bool]:
+    """:func:`save_snapshot`, and whether this call stored it (False: it was stored
+    already, the same pins taken from another file or kernel perhaps)."""
     table = env_snapshots
-    first_seen = select(table.c.created_at).where(table.c.id == snapshot.id)
+    first_seen = select(table.c.created_at, table.c.origin).where(table.c.id == snapshot.id)
     with project.store.connection(write=True) as connection:
-        created_at = connection.scalar(first_seen)
-        if created_at is None:
+        stored = connection.execute(first_seen).first()
+        if stored is None:
             try:
                 with connection.begin_nested():
                     connection.execute(
@@ -45,14 +53,15 @@ def save_snapshot(project: Project, snapshot: Snapshot) -> Snapshot:
                             document=json.dumps(snapshot.to_dict()),
                         )
                     )
-                return snapshot
+                return snapshot, True
             except IntegrityError:  # another process stored it meanwhile (PostgreSQL)
-                created_at = connection.scalar(first_seen)
-                assert created_at is not None
+                stored = connection.execute(first_seen).first()
+                assert stored is not None
         connection.execute(
             update(table).where(table.c.id == snapshot.id).values(captured_at=snapshot.created_at)
         )
-        return snapshot.seen(as_utc(created_at), snapshot.created_at)
+        seen = snapshot.seen(as_utc(stored.created_at), snapshot.created_at)
+        return replace(seen, origin=stored.origin), False
 
 
 def looks_like_id(text: str) -> bool:

@@ -78,6 +78,22 @@ async def test_import_then_compare(jp_fetch: Any) -> None:
     assert [d["name"] for d in imported["distributions"]] == ["six"]
 
 
+async def test_importing_stored_pins_again_answers_200_with_the_stored_snapshot(
+    jp_fetch: Any,
+) -> None:
+    """The same pins under another name answered 201 with that name as its origin, though
+    nothing was stored and the snapshot kept its first origin."""
+    body = {"name": "first.txt", "content": "x==1\n"}
+    first = await jp_fetch("nbtools", "api", "env", "import", method="POST", body=json.dumps(body))
+    assert (first.code, json.loads(first.body)["origin"]) == (201, "first.txt")
+    body["name"] = "second-name.txt"
+    again = await jp_fetch("nbtools", "api", "env", "import", method="POST", body=json.dumps(body))
+    stored = json.loads(again.body)
+    assert (again.code, stored["origin"]) == (200, "first.txt")
+    assert (await call(jp_fetch, "snapshots", stored["id"]))["origin"] == "first.txt"
+    assert len(await call(jp_fetch, "snapshots")) == 1
+
+
 async def test_no_answer_carries_the_login_of_a_direct_url(jp_fetch: Any) -> None:
     """A requirements file holding logins, as a user may paste it: the stored snapshot, its
     export, a diff and the refusal of a bad line show every URL without its login."""

@@ -111,7 +111,7 @@ async def test_the_reported_bodies_are_400_naming_the_place_and_change_nothing(
 ) -> None:
     job_id = await created(jp_fetch)
     project: Project = jp_serverapp.web_app.settings["nbtools_project"]
-    snapshot = envsnap.import_text(project, "requests==2.31.0\n", "requirements.txt").id
+    snapshot = envsnap.import_text(project, "requests==2.31.0\n", "requirements.txt")[0].id
     _, versions = await send(jp_fetch, "GET", "nbtools/api/versions", path="nb.ipynb")
     where = target.format(job=job_id, version=versions["versions"][0]["id"])
     data = json.dumps(body).replace("{snapshot}", snapshot).encode()

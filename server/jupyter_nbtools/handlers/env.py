@@ -124,8 +124,8 @@ class ImportHandler(NbtoolsHandler):
         body = self.json_body()
         content, name = _string(self, body, "content"), _string(self, body, "name")
         with self.naming("content"):  # a line of it that pins nothing, or not TOML
-            snapshot = envsnap.import_text(self.project, content, name)
-        self.reply(snapshot.to_dict(), status=201)
+            snapshot, created = envsnap.import_text(self.project, content, name)
+        self.reply(snapshot.to_dict(), status=201 if created else 200)
 
 
 class RecreateHandler(NbtoolsHandler):
