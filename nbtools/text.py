@@ -1,12 +1,21 @@
 """Free text a person gives (a description, an owner, a version's message): the one check of
-what a database column can hold, shared by every field of that kind; and the one check that
-text given on the command line or in the environment is UTF-8 (:func:`require_utf8`)."""
+what a database column can hold, shared by every field of that kind; the one check of a name
+shown on one line (a job's, a kernel's, an imported file's: :func:`check_name_text`); and the
+one check that text given on the command line or in the environment is UTF-8
+(:func:`require_utf8`)."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from nbtools.errors import InvalidInputError
+
+#: The characters that reorder the text around them (right-to-left marks, embeddings,
+#: overrides such as U+202E and isolates): a name holding one can read as another name.
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 
 
 def parse_text(value: str | None, field: str, limit: int) -> str:
@@ -18,6 +27,28 @@ def parse_text(value: str | None, field: str, limit: int) -> str:
             f"The {field} must be text of at most {limit} characters, without NUL.", field=field
         )
     return value.strip()
+
+
+def check_name_text(name: str, field: str, what: str) -> str:
+    """``name``, the ``what`` (``A job's name``) given as the input ``field``, once it holds
+    no NUL (which PostgreSQL's text cannot hold), no other control character (a line break,
+    a tab, an escape, which would break or recolour the line it is shown on) and no
+    bidirectional control (:data:`BIDI_CONTROLS`, which would show it as another name)."""
+    for index, char in enumerate(name, 1):
+        if char == "\0":
+            kind = "NUL"
+        elif unicodedata.category(char) == "Cc":
+            kind = "a control character"
+        elif char in BIDI_CONTROLS:
+            kind = "a bidirectional control, which shows the text around it reordered"
+        else:
+            continue
+        raise InvalidInputError(
+            f"{what} cannot hold {kind} (U+{ord(char):04X}, character {index}): a name is "
+            "shown on one line as it is written; remove it.",
+            field=field,
+        )
+    return name
 
 
 def require_utf8(

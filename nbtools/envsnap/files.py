@@ -18,6 +18,7 @@ from nbtools.infiles import read_regular
 from nbtools.jsonvalues import WireModel
 from nbtools.outfiles import check_outfile
 from nbtools.project import Project
+from nbtools.text import check_name_text
 
 if TYPE_CHECKING:
     from nbtools.envsnap.config import EnvSettings
@@ -144,7 +145,9 @@ def import_text(project: Project, text: str, name: str) -> tuple[Snapshot, bool]
     """Store what the lock or requirements file ``name`` with contents ``text`` pins (a file
     pinning nothing, as `pip freeze` of a bare venv writes it, is an empty environment): the
     snapshot as stored, and whether this import stored it (False: the same pins were stored
-    already, under their first origin)."""
+    already, under their first origin). A ``name`` holding NUL, a control character or a
+    bidirectional control is refused (:func:`~nbtools.text.check_name_text`)."""
+    check_name_text(name, "name", "The file's name")
     return store_snapshot(project, parse_file(text, name))
 
 

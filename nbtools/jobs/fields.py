@@ -26,6 +26,7 @@ from nbtools.jobs.schedules import check_cron
 from nbtools.jobs.submit import check_timeout, checked_parameters
 from nbtools.jobs.tables import MISSED_POLICIES, MISSED_RUN_ONCE
 from nbtools.jobs.zones import check_timezone
+from nbtools.text import check_name_text
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -162,6 +163,7 @@ def checked_fields(
         if checked["name"] is not None and not checks.refused("name"):
             with checks.field():
                 checked["name"] = check_name(checked["name"].strip(), kept=kept_name)
+        _check_kernel_name(checked, checks)
         with checks.field():
             checked["keep_runs"] = parse_keep_runs(checked["keep_runs"])
     checked["paused"] = bool(checked["paused"])
@@ -185,6 +187,7 @@ def checked_run_fields(
         _check_path(checked, checks)
         _check_parameters(project, checked, checks, from_text, "")
         _check_timeouts(checked, checks)
+        _check_kernel_name(checked, checks)
     del checked["pinned_version_id"]
     checked["purpose"] = checked["purpose"] or None
     return checked
@@ -244,11 +247,18 @@ def _check_missed_policy(policy: object) -> None:
         )
 
 
+def _check_kernel_name(checked: dict[str, Any], checks: FieldChecks) -> None:
+    if isinstance(checked["kernel_name"], str):
+        with checks.field():
+            check_name_text(checked["kernel_name"], "kernel_name", "A kernel's name")
+
+
 def check_name(name: str, *, kept: str | None = None) -> str:
     """A job's name: some text (a job left without one takes its notebook's name), at most
     :data:`MAX_NAME` characters, refused rather than cut short, and not a number (the CLI
-    takes a job by its id or its name, and reads a number as an id) unless it is ``kept``,
-    the name an older version gave the job."""
+    takes a job by its id or its name, and reads a number as an id), without NUL, control
+    characters or bidirectional controls (:func:`~nbtools.text.check_name_text`), unless it
+    is ``kept``, the name an older version gave the job."""
     if not name:
         raise InvalidInputError(
             "A job's name cannot be empty (without a name, a new job is named after its notebook).",
@@ -259,6 +269,8 @@ def check_name(name: str, *, kept: str | None = None) -> str:
             f"A job's name has at most {MAX_NAME} characters; this one has {len(name)}.",
             field="name",
         )
+    if name != kept:
+        check_name_text(name, "name", "A job's name")
     if is_number(name) and name != kept:
         raise InvalidInputError(
             f"A job's name cannot be a number ({name!r}): commands take a job by its id "

@@ -196,3 +196,43 @@ def test_help_names_the_job_argument(tmp_path: Path, command: tuple[str, ...]) -
     assert " JOB" in shown.splitlines()[0]
     assert "id or name" in shown
     assert "JOB_ID" not in shown
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("a\x00b", "NUL (U+0000, character 2)"),
+        ("a\nb", "a control character (U+000A, character 2)"),
+        ("a\x1b[31mb", "a control character (U+001B, character 2)"),
+        ("txt.\u202eexe", "a bidirectional control, which shows the text around it reordered"),
+    ],
+)
+def test_nul_control_and_bidirectional_characters_in_a_name_are_refused_on_each_database(
+    shared: Project, text: str, kind: str
+) -> None:
+    """PostgreSQL answered a NUL with a 500 (its text cannot hold one), SQLite stored it; a
+    line break, an escape or U+202E showed the name as another in the dashboard and the CLI."""
+    from nbtools import envsnap, jobs
+    from nbtools.errors import InvalidInputError
+
+    job = jobs.create_job(shared, {"notebook_path": "nb.ipynb", "name": "kept", "paused": True})
+    refusals = [
+        (lambda: jobs.create_job(shared, {"notebook_path": "nb.ipynb", "name": text}), "name"),
+        (lambda: jobs.update_job(shared, job.id, {"name": text}), "name"),
+        (
+            lambda: jobs.create_job(
+                shared, {"notebook_path": "nb.ipynb", "kernel_name": text}, kernel_check=False
+            ),
+            "kernel_name",
+        ),
+        (lambda: jobs.run_notebook(shared, "nb.ipynb", {}, kernel_name=text), "kernel_name"),
+        (lambda: envsnap.import_text(shared, "x==1\n", text), "name"),
+    ]
+    for refused, field in refusals:
+        with pytest.raises(InvalidInputError) as error:
+            refused()
+        assert error.value.details["field"] == field
+        assert kind in error.value.message
+    assert [(j.id, j.name) for j in jobs.list_jobs(shared)] == [(job.id, "kept")]
+    assert jobs.list_runs(shared) == []
+    assert envsnap.list_snapshots(shared) == []
