@@ -22,6 +22,7 @@ from nbtools.jobs.config import MIN_LEASE_SECONDS
 from nbtools.jobs.runs import get_run
 from nbtools.kernel_files import ARTIFACTS_PREFIX, KERNEL_FILES_PREFIX, sweep_leftovers
 from nbtools.project import Project
+from tests import held
 from tests.conftest import NotebookFactory, exit_on_signal
 from tests.integration.jobs.conftest import gone, processes_with, spawner, wait_until
 
@@ -101,18 +102,19 @@ def test_a_signal_cancels_the_run_kills_its_processes_and_exits_128_plus_it(
     ("signum", "said"), [(signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")]
 )
 def test_a_command_stopped_before_it_answers_prints_the_stop_as_its_json_error(
-    tmp_path: Path, signum: int, said: str
+    tmp_path: Path, signum: int, said: str, notebook_factory: NotebookFactory
 ) -> None:
-    """Ctrl-C or SIGTERM before ``nbtools run`` has queued its run (here while it reads its
-    notebook, a named pipe nobody writes to yet): with --json, stdout holds the stop as the
-    command's error, as it holds any error met before the answer; nothing was queued."""
-    notebook = tmp_path / "nb.ipynb"
-    os.mkfifo(notebook)
+    """Ctrl-C or SIGTERM before ``nbtools run`` has queued its run (here held as it opens
+    its notebook): with --json, stdout holds the stop as the command's error, as it holds any
+    error met before the answer; nothing was queued."""
+    notebook_factory("nb.ipynb", [("code", "1", [])])
+    fifo = held.fifo(tmp_path / "hold")
+    command = held.command(
+        tmp_path, "run", "nb.ipynb", "--json", stop=held.Stop("open", "nb.ipynb", fifo=fifo)
+    )
     with (tmp_path / "out.json").open("wb") as out, (tmp_path / "err.txt").open("wb") as err:
-        process = subprocess.Popen(
-            [NBTOOLS, "--root", str(tmp_path), "run", "nb.ipynb", "--json"], stdout=out, stderr=err
-        )
-    assert exit_on_signal(notebook, process, signum) == 128 + signum
+        process = subprocess.Popen(command, cwd=tmp_path, stdout=out, stderr=err)
+    assert exit_on_signal(fifo, process, signum) == 128 + signum
     stderr = (tmp_path / "err.txt").read_text()
     assert json.loads((tmp_path / "out.json").read_text()) == {
         "error": "Stopped",
@@ -120,7 +122,6 @@ def test_a_command_stopped_before_it_answers_prints_the_stop_as_its_json_error(
         "details": {"signal": signal.Signals(signum).name},
     }
     assert stderr.strip() == f"nbtools: stopped by {said}."  # once, on stderr too
-    notebook.unlink()
     assert nbtools_json(tmp_path, "runs", "list") == []
 
 

@@ -4,9 +4,8 @@ and PostgreSQL; a paused job's failed run is still retried."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -20,6 +19,7 @@ from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Job, Run
 from nbtools.project import Project
 from nbtools.store.base import utcnow
+from tests import held
 from tests.conftest import opened_for_writing
 from tests.unit.jobs.conftest import stored
 
@@ -134,27 +134,19 @@ def test_remove_says_which_queued_runs_it_cancelled_and_runs_show_says_why(
     assert result.output == f"Job {empty.id} archived.\n"
 
 
-def test_run_now_racing_an_archive_queues_nothing(project: Project, notebook: str) -> None:
-    """``schedule run`` checks the job, then reads the notebook (here a named pipe, so the
-    command waits there) while the job is archived: it is refused when it stores the run,
-    where it queued a run of the archived job (which a scheduler then ran)."""
+def test_run_now_racing_an_archive_queues_nothing(
+    project: Project, notebook: str, tmp_path: Path
+) -> None:
+    """``schedule run`` checks the job, then reads the notebook (held there, as it opens it)
+    while the job is archived: it is refused when it stores the run, where it queued a run of
+    the archived job (which a scheduler then ran)."""
     job = create_job(project, {"notebook_path": notebook})
-    fifo = project.root / notebook
-    content = fifo.read_bytes()
-    fifo.unlink()
-    os.mkfifo(fifo)
-    command = [sys.executable, "-m", "nbtools.cli.main", "--root", str(project.root)]
-    process = subprocess.Popen(
-        [*command, "schedule", "run", str(job.id)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+    stop = held.Stop("open", notebook, fifo=held.fifo(tmp_path / "hold"))
+    process = held.start(project.root, "schedule", "run", str(job.id), stop=stop)
     try:
-        writer = opened_for_writing(fifo, process)  # the command checked the job and reads
+        assert stop.fifo is not None
+        writer = opened_for_writing(stop.fifo, process)  # the command checked the job
         delete_job(project, job.id)
-        copy = project.root / "copy.ipynb"
-        copy.write_bytes(content)
-        copy.replace(fifo)  # later reads (the data usage rule's) find the file
-        os.set_blocking(writer, True)
-        os.write(writer, content)
         os.close(writer)
         out, err = process.communicate(timeout=120)
     finally:
