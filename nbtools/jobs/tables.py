@@ -92,6 +92,7 @@ jobs_table = Table(
     Column("service", Boolean, nullable=False, default=False, server_default=false()),
     Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
     Column("updated_at", UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow),
+    sqlite_autoincrement=True,  # a purged job's id is never reused (migration jobs_0002)
 )
 
 #: One execution of a notebook: a job's due time, a manual trigger, a rerun or a retry.

@@ -86,6 +86,9 @@ class AlertRule(Base):
     """A rule of a job, kept as its canonical text (parsed again when evaluated)."""
 
     __tablename__ = "alert_rules"
+    __table_args__ = {
+        "sqlite_autoincrement": True
+    }  # a deleted rule's id is never reused (metrics_0006)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
@@ -131,6 +134,9 @@ class NotificationTarget(Base):
     """Where a job's notifications go (a webhook URL or e-mail addresses) and on which events."""
 
     __tablename__ = "notification_targets"
+    __table_args__ = {
+        "sqlite_autoincrement": True
+    }  # a deleted target's id is never reused (metrics_0006)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
