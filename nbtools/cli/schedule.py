@@ -151,12 +151,12 @@ def edit(
     from nbtools.jobs import checked_parameters, show_job, update_job
 
     project = cli_ctx.project
+    _refuse_both("--cron", options.get("cron") is not None, "--no-cron", no_cron)
+    _refuse_both("--pin-version", options.get("pin_version") is not None, "--unpin", unpin)
     changes = job_fields(options)
     if no_cron:
         changes["cron"] = None
     job = show_job(project, job_id)
-    if unpin and options.get("pin_version") is not None:
-        raise InvalidInputError("Give either --pin-version or --unpin, not both.")
     if unpin:
         changes["pinned_version_id"] = None
     elif options.get("pin_version") is not None:
@@ -183,6 +183,13 @@ def edit(
     print_json(model) if as_json else print_job(model)
     if "cron" in changes and model["next_run_at"] is not None:
         note_if_unserved(cli_ctx, f"job {job.id} does not run on its schedule")
+
+
+def _refuse_both(option: str, given: bool, undo: str, undone: bool) -> None:
+    """Refuse ``option`` given with the flag ``undo`` that removes what it sets, before any
+    work: neither is silently dropped."""
+    if given and undone:
+        raise InvalidInputError(f"Give either {option} or {undo}, not both.")
 
 
 @schedule.command("list")

@@ -181,6 +181,23 @@ def test_a_schedule_that_never_fires_is_refused_on_edit_and_preview(
         assert zoned.output.rstrip().endswith("See --tz.")
 
 
+def test_cron_and_no_cron_together_are_refused_and_change_nothing(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """``--no-cron`` won silently (exit 0, the schedule removed), in either order."""
+    notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])
+    added = nbtools(tmp_path, "schedule", "add", "nb.ipynb", "--cron", "daily", "--json")
+    job = str(json.loads(added.stdout)["id"])
+    for args in (("--no-cron", "--cron", "weekly"), ("--cron", "weekly", "--no-cron")):
+        refused = nbtools(tmp_path, "schedule", "edit", job, *args)
+        assert (refused.exit_code, refused.output) == (
+            2,
+            "Error: Give either --cron or --no-cron, not both.\n",
+        )
+    listed = json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout)
+    assert [j["cron"] for j in listed] == ["0 0 * * *"]
+
+
 def test_preview_and_runs_commands(tmp_path: Path, notebook_factory: NotebookFactory) -> None:
     preview = nbtools(tmp_path, "schedule", "preview", "30 6 * * 1", "--tz", "Asia/Tokyo")
     assert preview.exit_code == 0
