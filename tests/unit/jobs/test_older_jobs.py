@@ -151,8 +151,8 @@ def test_a_job_name_cannot_write_a_line_of_the_scheduler_log(
     project: Project, notebook: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     due = datetime(2027, 1, 10, 6, 30, tzinfo=UTC)
-    job_id = old_job(project, notebook, "posixrules", next_run_at=due)
-    jobs.update_job(project, job_id, {"name": "old\nERROR forged line"})
+    name = "old\nERROR forged line"  # refused now (text.check_name_text), stored before
+    job_id = old_job(project, notebook, "posixrules", next_run_at=due, name=name)
     caplog.set_level(logging.WARNING)
     assert len(Scheduler(project, clock=Clock(due)).tick().created) == 1
     (told,) = [r.getMessage() for r in caplog.records if "posixrules" in r.getMessage()]
