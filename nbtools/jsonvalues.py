@@ -98,3 +98,18 @@ def _finite(value: object) -> Any:
         return [_finite(item) for item in value]
     to_wire = getattr(value, "to_wire", None)
     return _finite(to_wire()) if callable(to_wire) else value
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """``value`` quoted in a message refusing it, as JSON writes it (``null``, ``true``,
+    ``"text"``, ``["a"]``: what a request sent, never Python's ``None`` or ``True``), its
+    first 60 characters when it is longer than ``limit`` (a number of 5000 digits, a long
+    text), saying how long it is."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=repr)
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: written as JSON's escape
+        text = json.dumps(value, default=repr)
+    except (ValueError, RecursionError):  # an integer past Python's digits, nested too deep
+        return f"a {type(value).__name__} too large to show"
+    return text if len(text) <= limit else f"{text[: limit - 20]}… ({len(text)} characters)"

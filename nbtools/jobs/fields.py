@@ -26,6 +26,7 @@ from nbtools.jobs.schedules import check_cron
 from nbtools.jobs.submit import check_timeout, checked_parameters
 from nbtools.jobs.tables import MISSED_POLICIES, MISSED_RUN_ONCE
 from nbtools.jobs.zones import check_timezone
+from nbtools.jsonvalues import shown
 from nbtools.text import check_name_text
 
 if TYPE_CHECKING:
@@ -71,7 +72,23 @@ MAX_RETRIES = 100
 #: The longest job name (the column's width).
 MAX_NAME = 200
 
-#: The JSON type each job field must have when given (``None`` means "the default").
+#: The fields of a job that take null, each meaning what the OpenAPI file says (a name:
+#: the notebook's; a cron: on demand; a timeout: none; ``keep_runs``: the project's); any
+#: other field given null is refused, as JSON's null is no value of its type.
+NULLABLE = frozenset(
+    {
+        "name",
+        "cron",
+        "timeout_seconds",
+        "cell_timeout_seconds",
+        "kernel_name",
+        "pinned_version_id",
+        "purpose",
+        "keep_runs",
+    }
+)
+
+#: The JSON type each job field must have (null only in :data:`NULLABLE`).
 _FIELD_TYPES: dict[str, tuple[type, str]] = {
     "name": (str, "a string"),
     "parameters": (dict, "an object of parameter values"),
@@ -86,12 +103,15 @@ _FIELD_TYPES: dict[str, tuple[type, str]] = {
 
 
 def check_types(fields: dict[str, Any], checks: FieldChecks) -> None:
-    """Refuse in ``checks`` each field of ``fields`` given with another JSON type than its own."""
+    """Refuse in ``checks`` each field of ``fields`` given with another JSON type than its
+    own, or null where it takes none (:data:`NULLABLE`)."""
     for name, (kind, words) in _FIELD_TYPES.items():
-        value = fields.get(name)
+        if name not in fields:  # a run's fields have no schedule
+            continue
+        value = fields[name]
         with checks.field():
-            if value is not None and not isinstance(value, kind):
-                raise InvalidInputError(f"{name} must be {words}, got {value!r:.80}.", field=name)
+            if not isinstance(value, kind) and (value is not None or name not in NULLABLE):
+                raise InvalidInputError(f"{name} must be {words}, got {shown(value)}.", field=name)
 
 
 def _check_int(name: str, value: Any, minimum: int, maximum: int = MAX_INT_COLUMN) -> int:
@@ -99,7 +119,7 @@ def _check_int(name: str, value: Any, minimum: int, maximum: int = MAX_INT_COLUM
     column holds in every database: PostgreSQL refuses more)."""
     if type(value) is not int or not minimum <= value <= maximum:
         raise InvalidInputError(
-            f"{name} must be a whole number from {minimum} to {maximum}, got {value!r}.",
+            f"{name} must be a whole number from {minimum} to {maximum}, got {shown(value)}.",
             field=name,
         )
     return value
@@ -242,7 +262,7 @@ def _checked_parameters(
 def _check_missed_policy(policy: object) -> None:
     if policy not in MISSED_POLICIES:
         raise InvalidInputError(
-            f"missed_policy must be one of {', '.join(MISSED_POLICIES)}, got {policy!r}.",
+            f"missed_policy must be one of {', '.join(MISSED_POLICIES)}, got {shown(policy)}.",
             field="missed_policy",
         )
 

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from nbtools.errors import InvalidInputError, conversion_refused
 from nbtools.infiles import read_regular
 from nbtools.jobs.errors import InvalidParameterError
+from nbtools.jsonvalues import shown
 from nbtools.notebooks import Notebook, cell_source
 from nbtools.parameters import (
     VALUE_HINTS,
@@ -188,13 +189,6 @@ def _too_deep(parameter: Parameter) -> InvalidParameterError:
     )
 
 
-def _shown(value: Any) -> str:
-    """``value`` quoted in a message: its first 60 characters when it is longer than 80 (a
-    number of 5000 digits), saying how long it is."""
-    text = repr(value)
-    return text if len(text) <= 80 else f"{text[:60]}… ({len(text)} characters)"
-
-
 def _unreadable(parameter: Parameter, reason: str) -> InvalidParameterError:
     return InvalidParameterError(
         f"Parameter {parameter.name!r} cannot be read: {reason}.",
@@ -205,7 +199,7 @@ def _unreadable(parameter: Parameter, reason: str) -> InvalidParameterError:
 
 def _beyond_float(parameter: Parameter, value: Any) -> InvalidParameterError:
     return InvalidParameterError(
-        f"Parameter {parameter.name!r} expects float, got {_shown(value)}, beyond a float's range "
+        f"Parameter {parameter.name!r} expects float, got {shown(value)}, beyond a float's range "
         f"(±{sys.float_info.max:.1e}); an infinity is written inf or -inf.",
         parameter=parameter.name,
         expected="float",
@@ -219,7 +213,7 @@ def _wrong_type(parameter: Parameter, value: Any) -> InvalidParameterError:
     if parameter.type == "list" and isinstance(value, str) and "," in value:
         fix = f": write it as {_as_list(value)}"
     return InvalidParameterError(
-        f"Parameter {parameter.name!r} expects {parameter.type} ({hint}), got {_shown(value)}{fix}.",
+        f"Parameter {parameter.name!r} expects {parameter.type} ({hint}), got {shown(value)}{fix}.",
         parameter=parameter.name,
         expected=parameter.type,
         field="parameters",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.ids import MAX_ID
+from nbtools.jsonvalues import shown
 
 if TYPE_CHECKING:
     from nbtools.notebooks import Notebook
@@ -25,7 +26,7 @@ def check_pin(value: object) -> int | None:
     if type(value) is not int or not 1 <= value <= MAX_ID:
         raise InvalidInputError(
             f"pinned_version_id must be a version id (a positive whole number) or null, "
-            f"got {value!r}.",
+            f"got {shown(value)}.",
             field="pinned_version_id",
         )
     return value

@@ -22,6 +22,7 @@ from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.parameters import notebook_values
 from nbtools.jobs.runs import new_run
 from nbtools.jobs.tables import Run
+from nbtools.jsonvalues import shown
 from nbtools.kernels import run_kernel
 from nbtools.notebooks import kernel_name as kernel_name_of
 from nbtools.store.base import utcnow
@@ -111,7 +112,7 @@ def check_timeout(timeout_seconds: Any, name: str = "timeout_seconds") -> int | 
     ):
         raise InvalidInputError(
             f"{name} must be a positive whole number of seconds (at most {MAX_INT_COLUMN}), "
-            f"got {timeout_seconds!r}.",
+            f"got {shown(timeout_seconds)}.",
             field=name,
             **{name: timeout_seconds},
         )

@@ -151,7 +151,7 @@ async def test_every_invalid_field_of_a_run_is_named_in_one_400(
         ("timeout_seconds", None),
         ("cell_timeout_seconds", None),
     ]
-    assert "output_html must be true or false, got 'yes'." in error["message"]
+    assert 'output_html must be true or false, got "yes".' in error["message"]
     assert "cell_timeout_seconds must be a positive whole number" in error["message"]
     assert await call(jp_fetch, "GET", "runs") == []
 

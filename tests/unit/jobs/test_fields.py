@@ -117,3 +117,40 @@ def test_a_one_off_run_names_every_field_refused_and_queues_nothing(
     ]
     assert error.details["field"] == "purpose"
     assert jobs.list_runs(project) == []
+
+
+def test_null_is_refused_where_a_field_takes_none_and_values_are_shown_as_json(
+    project: Project, notebook: str
+) -> None:
+    """``timezone: null`` said "Unknown timezone 'None'", the whole numbers "got None",
+    ``paused: null`` was taken as false; a value is shown as the request sent it (null, true,
+    "text", ["a"]), never as Python writes it (None, True, 'text')."""
+    error = refused(
+        project,
+        {
+            "timezone": None,
+            "paused": None,
+            "output_html": None,
+            "parameters": None,
+            "retries": None,
+            "max_concurrent": True,
+            "missed_policy": None,
+            "catch_up_limit": None,
+        },
+    )
+    assert [(entry["field"], entry["message"]) for entry in error.details["errors"]] == [
+        ("parameters", "parameters must be an object of parameter values, got null."),
+        ("timezone", "timezone must be an IANA time zone name (a string), got null."),
+        ("paused", "paused must be true or false, got null."),
+        ("output_html", "output_html must be true or false, got null."),
+        ("missed_policy", "missed_policy must be a string, got null."),
+        ("retries", "retries must be a whole number from 0 to 100, got null."),
+        ("max_concurrent", "max_concurrent must be a whole number from 1 to 2147483647, got true."),
+        ("catch_up_limit", "catch_up_limit must be a whole number from 1 to 1000, got null."),
+    ]
+    job = jobs.create_job(project, {"notebook_path": notebook, "name": None, "cron": None})
+    assert refused(project, {"paused": None}, job.id).message == (
+        "paused must be true or false, got null."
+    )
+    typed = refused(project, {"parameters": {"n": ["a"]}})
+    assert typed.message.endswith('got ["a"].')

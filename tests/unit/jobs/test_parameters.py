@@ -149,7 +149,8 @@ def test_a_list_typed_as_comma_separated_text_is_shown_as_json(text: str, writte
     """Refused (the items' types are not known), with the JSON to type instead."""
     with pytest.raises(InvalidParameterError) as info:
         resolve_values(declared(), {"regions": text}, from_text=True)
-    assert info.value.message.endswith(f"got {text!r}: write it as {written}.")
+    shown = json.dumps(text, ensure_ascii=False)
+    assert info.value.message.endswith(f"got {shown}: write it as {written}.")
 
 
 @pytest.mark.parametrize("name", ["regions", "weights", "limit"])
@@ -257,10 +258,10 @@ LONG = "9" * 5000  # past the 4300 digits Python converts
         ("regions", f"[1, {LONG}]", "cannot be read: Exceeds the limit (4300 digits)"),
         ("weights", f'{{"n": {LONG}}}', "value has 5000 digits."),
         ("limit", LONG, "value has 5000 digits."),  # not taken as the text
-        ("days", f"x{LONG}", "expects int (a whole number such as 5), got 'x999"),
-        ("growth", "1e400", "expects float, got '1e400', beyond a float's range (±1.8e+308); "
+        ("days", f"x{LONG}", 'expects int (a whole number such as 5), got "x999'),
+        ("growth", "1e400", "expects float, got \"1e400\", beyond a float's range (±1.8e+308); "
          "an infinity is written inf or -inf."),
-        ("growth", "-1e400", "got '-1e400', beyond a float's range"),
+        ("growth", "-1e400", "got \"-1e400\", beyond a float's range"),
         ("growth", LONG, "beyond a float's range"),
     ],
 )  # fmt: skip
