@@ -151,6 +151,12 @@ def parse_since(value: str, field: str = "since") -> datetime:
             return datetime.now(timezone.utc) - amount
         except OverflowError:
             return datetime.min.replace(tzinfo=timezone.utc)
+    if re.fullmatch(r"[0-9]{7,}[hdw]", value):
+        raise InvalidInputError(
+            f"{field} {value!r:.60} is a duration too long: give at most 6 digits (999999w "
+            "already reaches back before the calendar's first day, so it means 'since ever').",
+            field=field,
+        )
     from nbtools.durations import parse_moment
 
     try:

@@ -184,6 +184,12 @@ def resolve_snapshot(project: Project, reference: str) -> Snapshot:
     ``.txt``, any other letter) a file's path, said to be missing when it is. A file named
     with hexadecimal digits alone is that file when no stored snapshot's id starts with its
     name, and refused naming both when one does (``./NAME`` is the file)."""
+    if not reference.strip():  # Path("") is the current directory
+        raise InvalidInputError(
+            "No snapshot given: give a snapshot id (`nbtools env list` shows the stored ones) "
+            "or the path of a pylock.toml or requirements file.",
+            path=reference,
+        )
     path = Path(reference)
     if not looks_like_id(reference):
         return read_file(path)

@@ -161,6 +161,14 @@ def test_the_calendar_s_own_limits_and_ages_beyond_it_are_read(any_project: Proj
     assert audit.list_entries(any_project, since=last) == []
 
 
+def test_an_age_of_more_than_six_digits_is_refused_as_too_long() -> None:
+    """It said "is neither a duration (12h, 7d, 2w) nor an ISO date/time"."""
+    with pytest.raises(InvalidInputError) as info:
+        audit.parse_since("999999999999d")
+    assert info.value.message.startswith("since '999999999999d' is a duration too long")
+    assert info.value.details == {"field": "since"}
+
+
 @pytest.mark.parametrize(
     "value", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", "0001-01-01T05:00+06:00"]
 )

@@ -247,6 +247,9 @@ def test_an_export_whose_folder_went_away_meanwhile_is_exit_2(tmp_path: Path) ->
         (("diff", "f" * 65, "ffff"), "(65 characters) is not a snapshot id"),
         (("show", "z" * 300), "cannot be read: File name too long."),  # not hex: a file
         (("check", "a" * 300, "--kernel", "envtest"), "is not a snapshot id"),
+        # '' said ". cannot be read: Is a directory."
+        (("show", ""), "No snapshot given: give a snapshot id"),
+        (("diff", "  ", "ffff"), "No snapshot given: give a snapshot id"),
     ],
 )
 def test_bad_input_exits_2(nbtools, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
