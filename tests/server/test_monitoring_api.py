@@ -160,6 +160,10 @@ async def test_rules_crud_with_precise_errors(jp_fetch: Any, root_project: Proje
     assert (code, body["details"]["rule_id"]) == (409, created["id"])
     code, body = await error_of(jp_fetch, "jobs", "3", "rules", method="POST", body={"text": 5})
     assert (code, body["message"]) == (400, "The field 'text' must be a string, not 5.")
+    for given, said in ((True, "true"), (["a"], '["a"]')):  # as sent, not True or ['a']
+        body = {"text": given}
+        code, body = await error_of(jp_fetch, "jobs", "3", "rules", method="POST", body=body)
+        assert (code, body["message"]) == (400, f"The field 'text' must be a string, not {said}.")
     assert [r["id"] for r in await call(jp_fetch, "jobs", "3", "rules")] == [created["id"]]
     await call(jp_fetch, "rules", str(created["id"]), method="DELETE")
     assert await call(jp_fetch, "jobs", "3", "rules") == []

@@ -51,7 +51,7 @@ from nbtools.errors import (
     conversion_refused,
 )
 from nbtools.ids import MAX_ID, MAX_INTEGER, parse_id, whole_number
-from nbtools.jsonvalues import dumps
+from nbtools.jsonvalues import dumps, shown
 from nbtools.project import Project
 
 T = TypeVar("T")
@@ -355,7 +355,7 @@ class NbtoolsHandler(APIHandler):
             return default
         if not _is_kind(value, kind):
             raise InvalidInputError(
-                f"The field {name!r} must be {_JSON_KINDS[kind]}, not {value!r:.80}.", field=name
+                f"The field {name!r} must be {_JSON_KINDS[kind]}, not {shown(value)}.", field=name
             )
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
             raise InvalidInputError(f"The field {name!r} is out of range.", field=name)
