@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import make_notebook
 from tests.server.conftest import PATH_ROUTES
 from tests.server.test_bad_input import send
 
@@ -122,3 +123,20 @@ async def test_a_named_pipe_is_400_naming_the_field_on_every_route_reading_it(
         if (method, target) in READING:
             assert (status, payload["details"]["field"]) == (400, field), (target, payload)
             assert payload["message"].startswith("fifo.ipynb is not a regular file"), payload
+
+
+async def test_a_query_path_is_taken_as_sent_as_a_body_path_is(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """``?path=nb.ipynb%0A`` read ``nb.ipynb`` (tornado strips query arguments), while the
+    same path in a body named no file."""
+    (jp_root_dir / "nb.ipynb").write_text(json.dumps(make_notebook([("code", "n = 1", [])])))
+    assert (await send(jp_fetch, "GET", "nbtools/api/notebook", path="nb.ipynb"))[0] == 200
+    for given in ("nb.ipynb\n", " nb.ipynb", "nb.ipynb "):
+        for route in ("notebook", "parameters"):
+            status, payload = await send(jp_fetch, "GET", f"nbtools/api/{route}", path=given)
+            assert status == 404, (route, given, payload)
+        listed = await send(jp_fetch, "GET", "nbtools/api/versions", path=given)
+        assert listed[1]["path"] == given  # the history of that name: none
+        body = json.dumps({"path": given}).encode()
+        assert (await send(jp_fetch, "POST", "nbtools/api/versions", body))[0] == 404

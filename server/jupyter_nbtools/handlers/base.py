@@ -5,7 +5,8 @@ Every handler parses its input only through these methods, so each kind of input
 the URL, a number in the query, a field of the JSON body, a path) is checked one way:
 
 - ``path_id(text, name)``: an id from the URL, ASCII digits up to an id column's 2^31 - 1;
-- ``whole_number_argument(name, ...)``, ``required_argument(name)``: the query (every query
+- ``whole_number_argument(name, ...)``, ``required_argument(name)``, ``path_argument(name)``
+  (a path taken as sent, not stripped): the query (every query
   argument and URL part is read as UTF-8 text by ``decode_argument``);
 - ``json_body()`` (at most ``max_body_bytes``; a lone surrogate, text UTF-8 cannot hold,
   refused wherever it stands) and ``body_field(body, name, kind)``: the body, whose fields
@@ -232,12 +233,18 @@ class NbtoolsHandler(APIHandler):
                 field=field,
             ) from None
 
-    def required_argument(self, name: str) -> str:
-        """A query argument that must be present and not empty."""
-        value = self.get_query_argument(name, default=None)
+    def required_argument(self, name: str, *, strip: bool = True) -> str:
+        """A query argument that must be present and not empty; without ``strip``, taken
+        as sent (tornado drops the spaces and line breaks at its ends otherwise)."""
+        value = self.get_query_argument(name, default=None, strip=strip)
         if not value:
             raise InvalidInputError(f"The query argument {name!r} is required.", field=name)
         return value
+
+    def path_argument(self, name: str = "path") -> str:
+        """A required query argument naming a file: taken as sent, a space or a line break at
+        its ends kept, as a body's path keeps it (``nb.ipynb%0A`` names no ``nb.ipynb``)."""
+        return self.required_argument(name, strip=False)
 
     def whole_number_argument(
         self, name: str, default: int | None = None, least: int = 0, most: int | None = None

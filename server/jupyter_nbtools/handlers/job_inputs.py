@@ -16,7 +16,7 @@ class ParametersHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        self.reply(jobs.notebook_parameters(self.resolve(self.required_argument("path"))))
+        self.reply(jobs.notebook_parameters(self.resolve(self.path_argument())))
 
 
 class CronPreviewHandler(NbtoolsHandler):
@@ -37,7 +37,7 @@ class DataCheckHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        path = self.relative_path(self.required_argument("path"))
+        path = self.relative_path(self.path_argument())
         purpose = self.get_query_argument("purpose", None)
         self.reply(data.check_notebook(self.project, path, purpose, enforce=False).to_dict())
 

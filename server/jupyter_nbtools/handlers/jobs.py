@@ -76,7 +76,7 @@ class JobsHandler(JobsHandlerBase):
     @authorized
     @off_loop
     def get(self) -> None:
-        path = self.get_query_argument("path", None)
+        path = self.get_query_argument("path", None, strip=False)
         notebook = self.notebook_path(path, "path") if path is not None else None
         archived = self.flag_argument("archived")
         offset = self.whole_number_argument("offset", 0) or 0

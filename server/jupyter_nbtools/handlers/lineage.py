@@ -32,7 +32,7 @@ class LastRunEnvironmentHandler(JobsHandlerBase):
     @authorized
     @off_loop
     def get(self) -> None:
-        path = self.notebook_path(self.required_argument("path"), "path")
+        path = self.notebook_path(self.path_argument(), "path")
         found = lineage.production_environment(self.project, path)
         run = None if found.run is None else seen_run(self.project.root, found.run)
         self.reply({**found.to_wire(), "run": run})

@@ -14,7 +14,7 @@ class NotebookHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        path = self.required_argument("path")
+        path = self.path_argument()
         notebook = read_notebook(self.resolve(path))
         self.reply(summarize(notebook, path).to_dict())
 

@@ -25,7 +25,7 @@ class RunsHandler(JobsHandlerBase):
     @authorized
     @off_loop
     def get(self) -> None:
-        path = self.get_query_argument("path", None)
+        path = self.get_query_argument("path", None, strip=False)
         found = jobs.list_runs(
             self.project,
             job_id=self.whole_number_argument("job_id", least=1, most=MAX_ID),

@@ -23,7 +23,7 @@ class VersionsHandler(NbtoolsHandler):
         """``?path=NB[&limit=N]``: the notebook's versions, newest first, each with what uses
         it (runs, pinned jobs, extracted packages), and the last versioning failure of the
         server for it (or ``null``)."""
-        path = self.relative_path(self.required_argument("path"))
+        path = self.relative_path(self.path_argument())
         limit = self.whole_number_argument("limit", least=1)
         versions = versioning.history(self.project, path, limit)
         used = versioning.references_of(self.project, [version.id for version in versions])
@@ -80,7 +80,7 @@ class VersionDiffHandler(NbtoolsHandler):
     @off_loop
     def get(self) -> None:
         """``?path=NB[&a=REF][&b=REF]``: the diff model (refs: number, latest~N, disk)."""
-        path = self.relative_path(self.required_argument("path"))
+        path = self.relative_path(self.path_argument())
         a, b = self.get_query_argument("a", None), self.get_query_argument("b", None)
         self.reply(versioning.diff_versions(self.project, path, a or None, b or None))
 
