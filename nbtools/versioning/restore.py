@@ -12,7 +12,14 @@ from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
 from nbtools.versioning.content import version_notebook
 from nbtools.versioning.files import notebook_bytes
-from nbtools.versioning.history import RESTORE, Version, commit, latest, notebook_key
+from nbtools.versioning.history import (
+    RESTORE,
+    Version,
+    commit,
+    disk_content,
+    latest,
+    notebook_key,
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,7 @@ def _restore(
     remove_stale_temporaries(target)
     before = None
     if target.exists():
-        current = _current_content(target.read_bytes(), version.path)
+        current = _current_content(disk_content(project, version.path), version.path)
         before = commit(project, version.path, current, user=user)
         if before.manifest == version.manifest:
             return Restored(version.path, version, before, before)

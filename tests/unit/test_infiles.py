@@ -94,3 +94,12 @@ def test_every_command_given_a_named_pipe_to_read_exits_2_saying_so(
         assert refused.returncode == 2, (args, refused.stderr)
         assert NOT_REGULAR in refused.stderr, (args, refused.stderr)
         assert "Traceback" not in refused.stderr
+
+    assert nbtools(tmp_path, "version", "save", "nb.ipynb").returncode == 0
+    (tmp_path / "nb.ipynb").unlink()
+    os.mkfifo(tmp_path / "nb.ipynb")  # its current state is read, to be kept, before a restore
+    refused = nbtools(tmp_path, "version", "restore", "nb.ipynb", "1")
+    assert refused.returncode == 2, refused.stderr
+    assert NOT_REGULAR in refused.stderr
+    with contextlib.suppress(OSError):
+        os.close(os.open(tmp_path / "nb.ipynb", os.O_WRONLY | os.O_NONBLOCK))
