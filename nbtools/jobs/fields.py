@@ -186,8 +186,6 @@ def checked_fields(
         _check_kernel_name(checked, checks)
         with checks.field():
             checked["keep_runs"] = parse_keep_runs(checked["keep_runs"])
-    checked["paused"] = bool(checked["paused"])
-    checked["output_html"] = bool(checked["output_html"])
     checked["purpose"] = checked["purpose"] or None
     return checked
 

@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from nbtools import jsonvalues
 from nbtools.errors import InvalidInputError, conversion_refused
 from nbtools.infiles import read_regular
 from nbtools.jobs.errors import InvalidParameterError
-from nbtools.jsonvalues import shown
 from nbtools.notebooks import Notebook, cell_source
 from nbtools.parameters import (
     VALUE_HINTS,
@@ -199,8 +199,8 @@ def _unreadable(parameter: Parameter, reason: str) -> InvalidParameterError:
 
 def _beyond_float(parameter: Parameter, value: Any) -> InvalidParameterError:
     return InvalidParameterError(
-        f"Parameter {parameter.name!r} expects float, got {shown(value)}, beyond a float's range "
-        f"(±{sys.float_info.max:.1e}); an infinity is written inf or -inf.",
+        f"Parameter {parameter.name!r} expects float, got {jsonvalues.shown(value)}, beyond a "
+        f"float's range (±{sys.float_info.max:.1e}); an infinity is written inf or -inf.",
         parameter=parameter.name,
         expected="float",
         field="parameters",
@@ -213,7 +213,8 @@ def _wrong_type(parameter: Parameter, value: Any) -> InvalidParameterError:
     if parameter.type == "list" and isinstance(value, str) and "," in value:
         fix = f": write it as {_as_list(value)}"
     return InvalidParameterError(
-        f"Parameter {parameter.name!r} expects {parameter.type} ({hint}), got {shown(value)}{fix}.",
+        f"Parameter {parameter.name!r} expects {parameter.type} ({hint}), got "
+        f"{jsonvalues.shown(value)}{fix}.",
         parameter=parameter.name,
         expected=parameter.type,
         field="parameters",
