@@ -151,7 +151,8 @@ _JSON_TYPES = {"list": "json_list", "dict": "json_object"}
 
 def _json_of(kind: str) -> list[str]:
     """The option type taking JSON of ``kind`` (``list``, ``dict``) and refusing other JSON,
-    in the words a job refuses it with (:data:`nbtools.parameters.VALUE_HINTS`)."""
+    in the words a job refuses it with (:data:`nbtools.parameters.VALUE_HINTS`; the value
+    as JSON, as :func:`nbtools.jsonvalues.shown` writes it)."""
     refusal = f"expects {kind} ({VALUE_HINTS[kind]}), got "
     return [
         f"def {_JSON_TYPES[kind]}(text: str) -> object:",
@@ -159,7 +160,7 @@ def _json_of(kind: str) -> list[str]:
         "    value = json_value(text)",
         f"    if not isinstance(value, {kind}):",
         "        raise argparse.ArgumentTypeError(",
-        f"            {py_str(refusal)} + repr(text)",
+        f"            {py_str(refusal)} + json.dumps(text, ensure_ascii=False)",
         "        )",
         "    return value",
         "",
