@@ -44,7 +44,7 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (["schedule", "pause", "j\udcff"], "JOB", "j\\xff"),
         (["runs", "list", "--job", "\udcff"], "--job", "\\xff"),
         (["version", "save", "p.ipynb", "-m", "m\udcff"], "--message", "m\\xff"),
-        (["extract", "q\udcff.ipynb"], "NOTEBOOK", "q\\xff.ipynb"),
+        (["extract", "q\udcff.ipynb"], "NOTEBOOKS", "q\\xff.ipynb"),
         (["env", "show", "\udcff"], "SNAPSHOT", "\\xff"),
     ],
 )
@@ -62,7 +62,7 @@ def test_bytes_that_are_not_utf8_are_exit_2_naming_the_option(
     assert recorded(root) == ([], [])
     answered = nbtools(root, *args, "--json")
     assert answered.exit_code == 2
-    assert json.loads(answered.stdout)["details"]["field"] in ("parameters", "name", "notebook",
+    assert json.loads(answered.stdout)["details"]["field"] in ("parameters", "name", "notebook", "notebooks",
         "job_id", "message", "snapshot_ref")  # fmt: skip
 
 
