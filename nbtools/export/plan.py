@@ -274,12 +274,14 @@ class _Planner:
         self, module: Module, exported: dict[str, Binding], params: dict[str, Parameter]
     ) -> None:
         bound = {name for p in module.cells for name in p.names.bound}
+        # a library's name another module imports, this one's own star import may give too:
+        # taken from there, never from that module (a needless import, perhaps a false cycle)
         stars = [star for star in self._stars if star.module == module.name]
         for parsed in module.cells:
             for name, line in parsed.names.external().items():
                 if name in bound or name in NOTEBOOK_ONLY_NAMES:
                     continue
-                if name in exported:
+                if name in exported and not (stars and self._library_name(exported[name])):
                     module.siblings[name] = exported[name].module
                 elif name in params:
                     self._report(
@@ -293,6 +295,14 @@ class _Planner:
                     self._maybe_from_star(parsed.cell, name, line, stars[0])
                 else:
                     self._undefined(parsed.cell, name, line, "'export'")
+
+    def _library_name(self, binding: Binding) -> bool:
+        """Whether ``binding`` is a name its module imports from outside the package."""
+        statement = binding.statement
+        if not isinstance(statement, ast.ImportFrom):
+            return statement is not None
+        top = (statement.module or "").split(".")[0]
+        return top != self.package
 
     def _resolve_main(
         self, main: list[Parsed], exported: dict[str, Binding], params: dict[str, Parameter]

@@ -13,6 +13,7 @@ from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.export.build import ExtractOptions
 from nbtools.export.notebook_set import notebooks_in
 from tests.conftest import NotebookFactory
+from tests.unit.export_helpers import extraction
 from tests.unit.test_cli import run_cli
 
 CORE = [
@@ -124,6 +125,49 @@ def test_an_import_cycle_across_notebooks_is_refused(
         result.stderr
     )
     assert not (tmp_path / "o").exists()
+
+
+STAR = [
+    ("code", "#| default_exp a", []),
+    ("code", "#| export\nfrom json import *\ndef f(x): return isinstance(x, JSONDecoder)", []),
+]
+USES_STAR = [
+    ("code", "#| default_exp b", []),
+    ("code", "#| export\nfrom json import JSONDecoder\nfrom mylib.a import f\ndef g(): return f(1)", []),
+]
+
+
+def test_a_name_of_a_module_s_own_star_import_is_taken_from_it_not_from_a_sibling(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """As toolslm, fasthtml and fastcore write it: b imports JSONDecoder, a gets it from its
+    star import. Was: a imported it from b, refused as an import cycle of a and b."""
+    notebook_factory("nbs/00_a.ipynb", STAR)
+    notebook_factory("nbs/01_b.ipynb", USES_STAR)
+    result = run_cli("extract", "nbs", "--name", "mylib", "-o", "out", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    a = (tmp_path / "out/src/mylib/a.py").read_text()
+    assert "from json import *" in a
+    assert ".b import" not in a
+    warning = json.loads(result.stdout)["problems"][0]
+    assert (warning["code"], warning["notebook"], warning["cell"]) == (
+        "name-from-star-import",
+        "00_a.ipynb",
+        1,
+    )
+
+
+def test_one_notebook_s_module_takes_a_name_from_its_own_star_import() -> None:
+    result = extraction(
+        ("code", STAR[1][1], ["export:a"]),
+        ("code", "from json import JSONDecoder\nfrom pkg.a import f\ng = f(1)", ["export:b"]),
+        ("code", "def h(): return 1", ["export:c"]),
+        ("code", "def k(): return h()", ["export:a"]),  # what c defines: c's
+    )
+    assert not result.errors, result.errors
+    a = result.files["src/pkg/a.py"]
+    assert "from .c import h\n" in a
+    assert "JSONDecoder" not in a.split("from json import *")[0]
 
 
 def test_nbdev_s_order_of_a_folder(tmp_path: Path) -> None:
