@@ -22,7 +22,16 @@ from typing import Any
 from nbtools.digest import sha256_hex
 from nbtools.errors import InvalidInputError
 from nbtools.export.cells import classify
-from nbtools.export.model import Cell, Classified, Member, Origin, Problem, Source, member_of
+from nbtools.export.model import (
+    EXPORT,
+    Cell,
+    Classified,
+    Member,
+    Origin,
+    Problem,
+    Source,
+    member_of,
+)
 from nbtools.export.plan import DEFAULT_MODULE
 from nbtools.export.render.modules import title_and_summary
 from nbtools.notebooks import Notebook
@@ -92,19 +101,23 @@ def _idents(names: Sequence[str]) -> list[str]:
 def combine(notebooks: Sequence[tuple[str, Notebook, str]]) -> tuple[Notebook, Classified, Source]:
     """The set of ``(file name, notebook, fingerprint)`` as one notebook: its cells one after
     the other (a cell's index is its place in the set), classified notebook by notebook; each
-    module's docstring is the summary of the first notebook whose main module it is, as nbdev
-    writes it; the source names every notebook."""
+    module's docstring is the summary of the first notebook exporting to it as its main module,
+    and the package's main module the first exporting notebook's, as nbdev writes them (a
+    notebook exporting nothing, an introduction, gives neither); the source names every
+    notebook."""
     cells: list[object] = []
     merged = Classified([], None, [], [])
     merged.summaries = {}
     names = [name for name, _, _ in notebooks]
     members: list[Member] = []
+    exporting = False  # whether an earlier notebook exports something
     for (name, nb, sha256), ident in zip(notebooks, _idents(names), strict=True):
         first = len(cells)
         one = classify(nb)
         main = one.default_module or DEFAULT_MODULE
-        if not cells:
-            merged.default_module = one.default_module
+        exports = {cell.module or main for cell in one.cells if cell.role == EXPORT}
+        if exports and not exporting:  # the package's main module: nbdev's first module
+            merged.default_module, exporting = one.default_module, True
         origin = Origin(name, ident, first)
         members.append(Member(name, sha256, first))
         for cell in one.cells:
@@ -115,7 +128,7 @@ def combine(notebooks: Sequence[tuple[str, Notebook, str]]) -> tuple[Notebook, C
         merged.problems += [p._replace(cell=p.cell + first) for p in one.problems]
         merged.markdown += one.markdown
         summary = title_and_summary(one.markdown)[1]
-        if summary:
+        if summary and main in exports:
             merged.summaries.setdefault(main, summary)
         cells += nb["cells"]
     merged.members = tuple(members)

@@ -170,6 +170,28 @@ def test_one_notebook_s_module_takes_a_name_from_its_own_star_import() -> None:
     assert "JSONDecoder" not in a.split("from json import *")[0]
 
 
+def test_a_notebook_exporting_nothing_gives_no_docstring_nor_the_main_module(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """As nbdev: an introduction sorting first is prose only. Was: core's docstring was the
+    introduction's summary and __init__ exported core's names even with b first exporting."""
+    notebook_factory("nbs/00_intro.ipynb", [("markdown", "# Intro\n\n> just prose", [])])
+    notebook_factory(
+        "nbs/01_b.ipynb",
+        [
+            ("markdown", "# B\n\n> b stuff", []),
+            ("code", "#| default_exp b", []),
+            ("code", "#| export\ndef bee(): return 1", []),
+        ],
+    )
+    notebook_factory("nbs/02_core.ipynb", [("markdown", "# Core\n\n> core stuff", []), *CORE[1:4]])
+    result = run_cli("extract", "nbs", "--name", "mylib", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    src = tmp_path / "out/src/mylib"
+    assert ast.get_docstring(ast.parse((src / "core.py").read_text())) == "core stuff"
+    assert "from .b import bee" in (src / "__init__.py").read_text()
+
+
 def test_nbdev_s_order_of_a_folder(tmp_path: Path) -> None:
     """Sorted by file name, as nbdev-export sorts them, subfolders included; names starting
     with _ or . skipped, and folders so named."""
