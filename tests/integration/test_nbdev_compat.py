@@ -137,28 +137,33 @@ MORE = [
     ("code", "#| export\ndef total(text):\n    return add(*read(text))", []),
     ("code", "#| export core\ndef sub(a, b):\n    return a - b", []),
 ]
+#: A tour sorting first that exports nothing (fastcore's 000_tour.ipynb): no module's docstring.
+INTRO = [("markdown", "# Tour\n\n> Just prose.", []), ("code", "1 + 1", [])]
 
 
 @pytest.mark.slow
 def test_a_project_s_notebooks_in_one_call_match_nbdev_export(tmp_path: Path) -> None:
     """nbdev-export of the whole project and ``nbtools extract nbs/`` give the same modules:
     02_more imports core and data.load, which 00_core and 01_load export, and adds a cell to
-    core."""
+    core; 000_intro, first, exports nothing."""
     project = tmp_path / "nbdev_project"
     (project / "nbs").mkdir(parents=True)
     (project / "pyproject.toml").write_text('[project]\nname = "mylib"\n\n[tool.nbdev]\n')
     write_notebook(project / "nbs/00_core.ipynb", CORE, "c")
     write_notebook(project / "nbs/01_load.ipynb", LOAD, "l")
     write_notebook(project / "nbs/02_more.ipynb", MORE, "m")
+    write_notebook(project / "nbs/000_intro.ipynb", INTRO, "i")
     subprocess.run([str(NBDEV_EXPORT)], cwd=project, check=True)
     ours = tmp_path / "ours"
     report = run_extract(
         ExtractRequest(
-            project / "nbs/00_core.ipynb",
+            project / "nbs/000_intro.ipynb",
             ours,
             ExtractOptions(package="mylib"),
             mode="write",
-            others=(project / "nbs/01_load.ipynb", project / "nbs/02_more.ipynb"),
+            others=tuple(
+                project / "nbs" / n for n in ("00_core.ipynb", "01_load.ipynb", "02_more.ipynb")
+            ),
         )
     )
     assert report.extraction.errors == []

@@ -133,7 +133,11 @@ STAR = [
 ]
 USES_STAR = [
     ("code", "#| default_exp b", []),
-    ("code", "#| export\nfrom json import JSONDecoder\nfrom mylib.a import f\ndef g(): return f(1)", []),
+    (
+        "code",
+        "#| export\nfrom json import JSONDecoder\nfrom mylib.a import f\ndef g(): return f(1)",
+        [],
+    ),
 ]
 
 
