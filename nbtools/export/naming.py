@@ -214,8 +214,10 @@ def _library_import(plan: Plan, name: str) -> tuple[Cell, int] | None:
     """The cell and notebook line where the package's code (exported, ``main``, ``test`` or
     ``parameters`` cells) first imports from ``name`` what the notebook does not define: a
     library of that name (``import click`` then ``click.style``, ``from click import
-    style``). An import of a submodule (``from <name>.core import f``) is the package
-    importing itself, as nbdev notebooks do (the submodule may be another notebook's)."""
+    style`` in a ``main``, ``test`` or ``parameters`` cell). An import of a submodule (``from
+    <name>.core import f``), or of a name in exported code (``from <name> import f``, as
+    fastcore's ``from fastcore import imghdr``), is the package importing itself, as nbdev
+    notebooks do (the submodule may be another notebook's)."""
     exported = [parsed for module in plan.modules.values() for parsed in module.cells]
     trees = [
         (parsed.cell, parsed.tree)
@@ -229,8 +231,12 @@ def _library_import(plan: Plan, name: str) -> tuple[Cell, int] | None:
     ):
         trees.append((parameters, parse_code(parameters.code)))  # its computed defaults too
     own = _own_names(plan)
+    exports = {parsed.cell.index for parsed in exported}
     for cell, tree in sorted(trees, key=lambda found: found[0].index):
-        line = _library_line(tree, name, own)
+        # in exported code, a name taken from the package is its own, inside a function as at
+        # the top (where the import binds it): the missing-module check says when it has none
+        taken = _taken_from(tree, name) if cell.index in exports else set()
+        line = _library_line(tree, name, own | taken)
         if line:
             return cell, cell.notebook_line(line)
     return None
@@ -273,6 +279,17 @@ def _library_line(tree: ast.Module, name: str, own: set[str]) -> int:
                 if alias.name == name and not _attributes(tree, alias.asname or name) <= own:
                     return node.lineno
     return 0
+
+
+def _taken_from(tree: ast.Module, name: str) -> set[str]:
+    """The names ``tree`` imports by name from the module ``name`` (``from name import x``)."""
+    return {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == name
+        for alias in node.names
+        if alias.name != "*"
+    }
 
 
 def _attributes(tree: ast.Module, bound: str) -> set[str]:

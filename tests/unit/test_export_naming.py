@@ -226,6 +226,25 @@ def test_the_package_importing_itself_keeps_its_name() -> None:
     assert "from .helpers import h\nfrom .data.load import read" in result.files["src/pkg/core.py"]
 
 
+@pytest.mark.parametrize(
+    ("code", "line"),
+    [
+        ("def f():\n    from zz_mylib import helper\n    return helper", 2),  # fastcore's imghdr
+        ("from zz_mylib import helper", 1),  # the same at the top, as it was already
+    ],
+)
+def test_a_name_exported_code_takes_from_the_package_is_its_own_wherever_imported(
+    code: str, line: int
+) -> None:
+    """Was, inside a function: "Invalid package name 'zz_mylib': the notebook imports the
+    library zz_mylib … Try 'zz_mylib_pkg'", advice that breaks every import of the package."""
+    result = extraction(("code", code, ["export"]), package="zz_mylib")
+    assert result.package == "zz_mylib"
+    problem = only(result.errors, "missing-module")
+    assert (problem.cell, problem.line) == (0, line)
+    assert problem.message.startswith("'from zz_mylib import helper' takes 'helper' from zz_mylib")
+
+
 def test_a_module_installed_here_is_not_hidden_but_a_generated_package_keeps_its_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
