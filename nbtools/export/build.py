@@ -230,8 +230,10 @@ def extract_set(
     previous_dependencies: dict[str, str] | None = None,
     processes: int = 1,
 ) -> Extraction:
-    """:func:`extract` for a set of notebooks (file name, content) making one package
-    (:mod:`nbtools.export.notebook_set`): its problems name each cell's notebook."""
+    """:func:`extract` for a set of notebooks (name, content) making one package
+    (:mod:`nbtools.export.notebook_set`; each named by
+    :func:`~nbtools.export.notebook_set.member_names`): its problems name each cell's
+    notebook."""
     from nbtools.export.notebook_set import combine, localize
 
     with _cyclic_gc_paused():
@@ -263,8 +265,9 @@ def _extract(
     previous_dependencies: dict[str, str] | None,
     processes: int,
 ) -> Extraction:
-    # a set's default name is its first notebook's
-    stem = (source.members[0].name if source.members else source.name).removesuffix(".ipynb")
+    # a set's default name is its first notebook's file name (not its path in the set)
+    first = source.members[0].name.rsplit("/", 1)[-1] if source.members else source.name
+    stem = first.removesuffix(".ipynb")
     package = check_package_name(options.package) if options.package else suggest_package_name(stem)
     version = check_version(DEFAULT_VERSION if options.version is None else options.version)
     plan = build_plan(nb, classified, package, processes)

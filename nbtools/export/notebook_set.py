@@ -88,6 +88,21 @@ def notebook_paths(given: Sequence[Path]) -> list[Path]:
     return paths
 
 
+def member_names(paths: Sequence[Path]) -> list[str]:
+    """How messages, markers, tests and the manifest name each notebook of a set: its file
+    name, unless another notebook has it (``nbs/00_core.ipynb``, ``nbs/sub/00_core.ipynb``):
+    then its path from the folder the set's notebooks share (``sub/00_core.ipynb``)."""
+    names = [path.name for path in paths]
+    shared = {name for name in names if names.count(name) > 1}
+    if not shared:
+        return names
+    folder = os.path.commonpath([path.parent.absolute() for path in paths])
+    return [
+        Path(os.path.relpath(path.absolute(), folder)).as_posix() if path.name in shared else name
+        for path, name in zip(paths, names, strict=True)
+    ]
+
+
 def _idents(names: Sequence[str]) -> list[str]:
     """A name for each notebook in its tests' names (``01_b.ipynb`` → ``01_b``), unique."""
     idents: list[str] = []

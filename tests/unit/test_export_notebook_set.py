@@ -196,6 +196,47 @@ def test_a_notebook_exporting_nothing_gives_no_docstring_nor_the_main_module(
     assert "from .b import bee" in (src / "__init__.py").read_text()
 
 
+def test_two_notebooks_of_one_file_name_are_named_by_their_paths(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """Was: both named 00_core.ipynb everywhere, and sub/'s failing test pointed at the
+    passing cell of the other notebook (failure_cell_id), its marker matched first."""
+    notebook_factory(
+        "nbs/00_core.ipynb",
+        [
+            ("code", "#| default_exp core", []),
+            ("code", "#| export\ndef f(): return 1", []),
+            ("code", "assert f() == 1", ["test"]),
+        ],
+    )
+    sub = notebook_factory(
+        "nbs/sub/00_core.ipynb",
+        [
+            ("code", "#| default_exp other", []),
+            ("code", "#| export\ndef g(): return 2", []),
+            ("code", "assert g() == 2\nassert g() == 3", ["test"]),
+        ],
+    )
+    nb = json.loads(sub.read_text())
+    for cell in nb["cells"]:
+        cell["id"] = f"sub-{cell['id']}"
+    sub.write_text(json.dumps(nb))
+    result = run_cli(
+        "extract", "nbs", "--name", "mylib", "-o", "out", "--test", "--json", "--lineage", "off",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    failed = next(t for t in report["tests"]["tests"] if t["outcome"] == "failed")
+    assert failed["name"] == "test_sub_00_core_cell_3"
+    assert (failed["notebook"], failed["cell_id"]) == ("sub/00_core.ipynb", "sub-cell-2")
+    assert (failed["failure_notebook"], failed["failure_cell_id"]) == (
+        "sub/00_core.ipynb",
+        "sub-cell-2",
+    )
+    assert "# %% sub/00_core.ipynb cell 2" in (tmp_path / "out/src/mylib/other.py").read_text()
+
+
 def test_nbdev_s_order_of_a_folder(tmp_path: Path) -> None:
     """Sorted by file name, as nbdev-export sorts them, subfolders included; names starting
     with _ or . skipped, and folders so named."""
