@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from nbtools.digest import sha256_hex
-from nbtools.errors import InvalidInputError
+from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.export.cells import classify
 from nbtools.export.model import (
     EXPORT,
@@ -35,6 +35,7 @@ from nbtools.export.model import (
 from nbtools.export.plan import DEFAULT_MODULE
 from nbtools.export.render.modules import title_and_summary
 from nbtools.notebooks import Notebook
+from nbtools.outfiles import FORCE
 
 #: What nbdev skips when it looks for a project's notebooks: a file or folder whose name
 #: starts with one of these (``_scratch.ipynb``, ``.ipynb_checkpoints/``).
@@ -185,3 +186,44 @@ def recorded_notebooks(manifest: Mapping[str, Any], out: Path) -> set[Path]:
     )
     paths.append(manifest.get("notebook_path"))
     return {(out / path).resolve() for path in paths if isinstance(path, str)}
+
+
+def dropping_refusal(
+    manifest: Mapping[str, Any], out: Path, notebooks: Sequence[Path | None]
+) -> ConflictError | None:
+    """The refusal of a write of ``notebooks`` into ``out``, a set's package by its manifest,
+    that would drop notebooks of the set still there (their modules, tests and names removed),
+    naming them and the command updating the whole set; ``None`` when it drops none."""
+    ours = [n.resolve() for n in notebooks if n is not None]
+    members = manifest.get("notebooks")
+    recorded = [
+        (out / m["notebook_path"]).resolve()
+        for m in (members if isinstance(members, list) else [])
+        if isinstance(m, dict) and isinstance(m.get("notebook_path"), str)
+    ]
+    dropped = [path for path in recorded if path not in ours and path.is_file()]
+    if not dropped:
+        return None
+    every = [*recorded, *(path for path in ours if path not in recorded)]
+    folder = Path(os.path.commonpath([path.parent for path in every]))
+    given = [folder] if sorted(every) == sorted(notebooks_in(folder)) else every
+    command = f"nbtools extract {' '.join(_shown(path) for path in given)} -o {_shown(out)}"
+    names = ", ".join(_shown(path) for path in dropped)
+    return ConflictError(
+        f"{out} holds the package of a set of {len(recorded)} notebooks, and this write would "
+        f"remove what {names} export{'s' if len(dropped) == 1 else ''} from it. Update the "
+        f"whole set ({command}), or force the write to drop {names} from the package.",
+        path=str(out),
+        notebooks=[_shown(path) for path in dropped],
+        command=command,
+        field="notebook",
+        kind="dropped-notebooks",
+        override=FORCE,
+    )
+
+
+def _shown(path: Path) -> str:
+    """``path`` from the working directory when inside it, as a command given there names
+    it; else whole (the server shows it from its root)."""
+    full = path.resolve()
+    return full.relative_to(Path.cwd()).as_posix() if full.is_relative_to(Path.cwd()) else str(full)

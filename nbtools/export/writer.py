@@ -414,6 +414,12 @@ def _refusal(
             kind="another-notebook",
             override=FORCE,
         )
+    if "notebooks" in manifest:  # a set's package: imported only for one
+        from nbtools.export.notebook_set import dropping_refusal
+
+        dropping = dropping_refusal(manifest, out, notebooks)
+        if dropping is not None:
+            return dropping
     if conflicts:
         return ConflictError(
             f"These files in {out} were not written by nbtools or were edited since: "

@@ -322,6 +322,34 @@ async def test_another_notebooks_package_conflicts_with_409_naming_it(
     )
 
 
+async def test_one_notebook_of_a_set_written_into_its_package_conflicts_with_409(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """Was: written, the other notebooks' modules removed."""
+    from nbtools.export.api import ExtractRequest, run_extract
+    from nbtools.export.build import ExtractOptions
+
+    put_notebook(jp_root_dir, "a.ipynb", CELLS)
+    put_notebook(jp_root_dir, "b.ipynb", [("code", "def half(x):\n    return x / 2", ["export:b"])])
+    a, b, out = jp_root_dir / "a.ipynb", jp_root_dir / "b.ipynb", jp_root_dir / "pkg"
+    run_extract(ExtractRequest(a, out, ExtractOptions("demo"), mode="write", others=(b,)))
+    manifest = (out / ".nbtools-extract.json").read_text()
+    code, body = await error(jp_fetch, path="a.ipynb", output="pkg", dry_run=False)
+    assert code == 409
+    details = body["details"]
+    assert (details["kind"], details["notebooks"], details["override"]) == (
+        "dropped-notebooks",
+        ["b.ipynb"],
+        "force",
+    )
+    assert "would remove what b.ipynb exports" in body["message"]
+    assert str(jp_root_dir) not in json.dumps(body)
+    assert (out / ".nbtools-extract.json").read_text() == manifest
+    forced = await post(jp_fetch, path="a.ipynb", output="pkg", dry_run=False, force=True)
+    assert forced["written"] is True
+    assert not (out / "src/demo/b.py").exists()
+
+
 async def test_refusals_name_the_fields_this_api_takes_not_the_command_line_s(
     jp_fetch: Any, jp_root_dir: Path
 ) -> None:

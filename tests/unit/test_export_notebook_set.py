@@ -288,13 +288,42 @@ def test_one_set_of_notebooks_per_package_directory(
 
     assert extract("a.ipynb") == (0, "")  # a one-notebook manifest
     assert extract("a.ipynb", "b.ipynb") == (0, "")  # b added
-    assert extract("b.ipynb", "c.ipynb") == (0, "")  # a removed, c added
+    assert extract("b.ipynb", "c.ipynb", "--force") == (0, "")  # a dropped, c added
     code, error = extract("a.ipynb", "d.ipynb")
     assert code == 2
     assert "out holds the package of another notebook, b.ipynb. Choose" in error
-    assert extract("c.ipynb") == (0, "")
+    assert extract("c.ipynb", "--force") == (0, "")
     assert extract("e.ipynb")[0] == 2
     assert extract("a.ipynb", "e.ipynb", "--force") == (0, "")
+
+
+def test_a_write_dropping_notebooks_of_the_set_asks_for_force(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """Was: one notebook of an nbdev project written into its package removed the other
+    notebooks' modules and tests, exit 0."""
+    notebook_factory("nbs/00_core.ipynb", CORE)
+    notebook_factory("nbs/01_b.ipynb", B)
+    assert run_cli("extract", "nbs", "--name", "mylib", "-o", "out", cwd=tmp_path).returncode == 0
+    before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    result = run_cli("extract", "nbs/00_core.ipynb", "-o", "out", "--json", cwd=tmp_path)
+    assert result.returncode == 2
+    error = json.loads(result.stdout)
+    assert error["message"] == (
+        "out holds the package of a set of 2 notebooks, and this write would remove what "
+        "nbs/01_b.ipynb exports from it. Update the whole set (nbtools extract nbs -o out), "
+        "or force the write to drop nbs/01_b.ipynb from the package. See --force."
+    )
+    details = error["details"]
+    assert (details["kind"], details["notebooks"], details["override"]) == (
+        "dropped-notebooks",
+        ["nbs/01_b.ipynb"],
+        "force",
+    )
+    assert {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()} == before
+    (tmp_path / "nbs/01_b.ipynb").unlink()  # a notebook gone: the set shrinks with it
+    assert run_cli("extract", "nbs", "-o", "out", cwd=tmp_path).returncode == 0
+    assert not (tmp_path / "out/src/mylib/b.py").exists()
 
 
 def test_problems_and_tests_name_the_cell_in_its_notebook(
