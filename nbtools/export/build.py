@@ -234,7 +234,7 @@ def extract_set(
     (:mod:`nbtools.export.notebook_set`; each named by
     :func:`~nbtools.export.notebook_set.member_names`): its problems name each cell's
     notebook."""
-    from nbtools.export.notebook_set import combine, localize
+    from nbtools.export.notebook_set import combine, localize, redefinitions
 
     with _cyclic_gc_paused():
         nb, classified, source = combine([(name, n, fingerprint(n)) for name, n in notebooks])
@@ -242,7 +242,9 @@ def extract_set(
         problems = localize(classified.problems, source)
         check_exportable(classified.cells, problems, "The notebooks have")
         extraction = _extract(nb, classified, source, options, previous_dependencies, processes)
-    extraction.problems = localize(extraction.problems, source)
+    found = [*extraction.problems, *redefinitions(extraction.plan.modules.values())]
+    found.sort(key=lambda p: (p.cell, p.line, p.code))
+    extraction.problems = localize(found, source)
     return extraction
 
 

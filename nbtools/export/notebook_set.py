@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,9 @@ from nbtools.export.model import (
     Source,
     member_of,
 )
-from nbtools.export.plan import DEFAULT_MODULE
+from nbtools.export.names import binding_line
+from nbtools.export.parse import Parsed, problem_at
+from nbtools.export.plan import DEFAULT_MODULE, Module
 from nbtools.export.render.modules import title_and_summary
 from nbtools.notebooks import Notebook
 from nbtools.outfiles import FORCE
@@ -151,6 +153,35 @@ def combine(notebooks: Sequence[tuple[str, Notebook, str]]) -> tuple[Notebook, C
     fingerprint = sha256_hex("\n".join(f"{m.name} {m.sha256}" for m in members).encode())
     source = Source(", ".join(names), fingerprint, tuple(members))
     return {**notebooks[0][1], "cells": cells}, merged, source
+
+
+def redefinitions(modules: Iterable[Module]) -> list[Problem]:
+    """A warning at each name a notebook's cell defines (not imports) in a module where an
+    earlier notebook of the set defined it, naming both cells: in the package the later
+    definition replaces the earlier one for the code of both notebooks. ``nbdev-export``
+    replaces it too, silently; nbdev's ``_all_`` is no definition."""
+    problems = []
+    for module in modules:
+        last: dict[str, Parsed] = {}
+        for parsed in module.cells:
+            names = parsed.names
+            for name in sorted(names.bound - names.imports.keys() - {"_all_"}):
+                earlier, last[name] = last.get(name), parsed
+                if earlier is None or earlier.cell.origin == parsed.cell.origin:
+                    continue
+                problems.append(
+                    problem_at(
+                        parsed.cell,
+                        binding_line(parsed.tree, name),
+                        "redefined-name",
+                        f"'{name}' is defined again here, in module '{module.name}', replacing "
+                        f"the definition of {earlier.cell.label}: in the package the code of "
+                        f"both notebooks using '{name}' gets this one.",
+                        "Rename one of the two, unless they are meant to be one definition.",
+                        severity="warning",
+                    )
+                )
+    return problems
 
 
 def localize(problems: list[Problem], source: Source) -> list[Problem]:

@@ -326,6 +326,28 @@ def test_a_write_dropping_notebooks_of_the_set_asks_for_force(
     assert not (tmp_path / "out/src/mylib/b.py").exists()
 
 
+def test_a_definition_replacing_another_notebook_s_in_one_module_is_a_warning(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """nbdev-export replaces it silently; so did we (g() of 00_a then returned 'b')."""
+    notebook_factory(
+        "nbs/00_a.ipynb",
+        [("code", "#| export\nimport json\ndef f(): return 'a'\ndef g(): return f()", [])],
+    )
+    notebook_factory(
+        "nbs/01_b.ipynb", [("code", "#| export\nimport json\n\ndef f(): return 'b'", [])]
+    )
+    result = run_cli("extract", "nbs", "--name", "mylib", "-o", "out", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (warning,) = json.loads(result.stdout)["problems"]  # the same import twice: none
+    assert (warning["code"], warning["severity"]) == ("redefined-name", "warning")
+    assert (warning["notebook"], warning["cell"], warning["line"]) == ("01_b.ipynb", 0, 4)
+    assert warning["message"] == (
+        "'f' is defined again here, in module 'core', replacing the definition of cell 1 of "
+        "00_a.ipynb: in the package the code of both notebooks using 'f' gets this one."
+    )
+
+
 def test_problems_and_tests_name_the_cell_in_its_notebook(
     notebook_factory: NotebookFactory, tmp_path: Path
 ) -> None:
