@@ -350,14 +350,14 @@ def _cell_name(report: ExtractReport, index: int) -> str:
 
 def _failure(report: ExtractReport) -> str:
     reasons = []
+    notebooks = "notebooks" if report.extraction.source.members else "notebook"
     if report.extraction.errors:  # no write takes the notebook: its problems come first
-        notebooks = "notebooks" if report.extraction.source.members else "notebook"
         problems = f"{len(report.extraction.errors)} problem(s) in the {notebooks}"
         outdated = report.mode == "check" and report.stale
         reasons.append(f"{problems}; fix them, then run nbtools extract" if outdated else problems)
     elif report.mode == "check" and report.stale:
         changed = sum(1 for c in report.changes if c.status != "unchanged")
-        stale = f"{changed} file(s) out of date with the notebook"
+        stale = f"{changed} file(s) out of date with the {notebooks}"
         if report.refusal is None:
             reasons.append(f"{stale}; run nbtools extract without --check to update them")
         else:  # the write would be refused: say the command that updates them anyway, and why

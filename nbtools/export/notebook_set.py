@@ -63,7 +63,7 @@ def notebook_paths(given: Sequence[Path]) -> list[Path]:
     """The notebooks of a set as given (a folder: its :func:`notebooks_in`); refused, naming
     the path, when one is missing, a folder holds no notebook or a notebook comes twice."""
     paths: list[Path] = []
-    seen: dict[Path, Path] = {}
+    seen: dict[Path, str] = {}  # each notebook: how it was given first
     for path in given:
         if not os.path.lexists(path):
             raise InvalidInputError(f"No such notebook or folder: {path}.", field="notebook")
@@ -80,13 +80,14 @@ def notebook_paths(given: Sequence[Path]) -> list[Path]:
             found = [path]
         for notebook in found:
             key = notebook.resolve()
+            how = f"through the folder {path}" if path.is_dir() else f"as {notebook}"
             if key in seen:
                 raise InvalidInputError(
-                    f"{notebook} is given twice (as {seen[key]}): each notebook of a set is "
-                    "given once.",
+                    f"{notebook} is given twice: {seen[key]}, then {how}. Each notebook of a "
+                    "set is given once.",
                     field="notebook",
                 )
-            seen[key] = notebook
+            seen[key] = how
             paths.append(notebook)
     return paths
 

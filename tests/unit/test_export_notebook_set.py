@@ -255,7 +255,9 @@ def test_nbdev_s_order_of_a_folder(tmp_path: Path) -> None:
     ("args", "named"),
     [
         (["empty"], "empty is a directory, not a notebook. It holds no notebook"),
-        (["a.ipynb", "./a.ipynb"], "a.ipynb is given twice (as a.ipynb)"),
+        (["a.ipynb", "./a.ipynb"], "a.ipynb is given twice: as a.ipynb, then as a.ipynb."),
+        (["a.ipynb", "."], "a.ipynb is given twice: as a.ipynb, then through the folder ."),
+        (["nbs", "nbs/b.ipynb"], "nbs/b.ipynb is given twice: through the folder nbs, then as "),
         (["a.ipynb", "gone.ipynb"], "No such notebook or folder: gone.ipynb"),
         (["a.ipynb", "notes.txt"], "notes.txt"),
     ],
@@ -264,6 +266,7 @@ def test_bad_sets_are_refused_naming_the_path(
     notebook_factory: NotebookFactory, tmp_path: Path, args: list[str], named: str
 ) -> None:
     notebook_factory("a.ipynb", CORE)
+    notebook_factory("nbs/b.ipynb", B)
     (tmp_path / "empty/.ipynb_checkpoints").mkdir(parents=True)
     (tmp_path / "notes.txt").write_text("not a notebook")
     result = run_cli("extract", *args, "-o", "out", cwd=tmp_path)
@@ -345,6 +348,21 @@ def test_a_definition_replacing_another_notebook_s_in_one_module_is_a_warning(
     assert warning["message"] == (
         "'f' is defined again here, in module 'core', replacing the definition of cell 1 of "
         "00_a.ipynb: in the package the code of both notebooks using 'f' gets this one."
+    )
+
+
+def test_a_set_s_check_says_its_files_are_out_of_date_with_the_notebooks(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """Was: "out of date with the notebook", as if one notebook made the package."""
+    notebook_factory("nbs/00_core.ipynb", CORE)
+    notebook_factory("nbs/01_b.ipynb", B)
+    assert run_cli("extract", "nbs", "--name", "mylib", "-o", "out", cwd=tmp_path).returncode == 0
+    notebook_factory("nbs/01_b.ipynb", [*B, ("code", "#| export\nthree = 3", [])])
+    result = run_cli("extract", "nbs", "-o", "out", "--check", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "1 file(s) out of date with the notebooks; run nbtools extract without" in (
+        result.stderr
     )
 
 
