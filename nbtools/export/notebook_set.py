@@ -243,8 +243,8 @@ def dropping_refusal(
     names = ", ".join(_shown(path) for path in dropped)
     return ConflictError(
         f"{out} holds the package of a set of {len(recorded)} notebooks, and this write would "
-        f"remove what {names} export{'s' if len(dropped) == 1 else ''} from it. Update the "
-        f"whole set ({command}), or force the write to drop {names} from the package.",
+        f"remove what {names} export{'s' if len(dropped) == 1 else ''} from it. Extract the "
+        f"whole set again ({command}), or force the write to drop {names} from the package.",
         path=str(out),
         notebooks=[_shown(path) for path in dropped],
         command=command,

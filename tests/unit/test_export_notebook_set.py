@@ -314,7 +314,7 @@ def test_a_write_dropping_notebooks_of_the_set_asks_for_force(
     error = json.loads(result.stdout)
     assert error["message"] == (
         "out holds the package of a set of 2 notebooks, and this write would remove what "
-        "nbs/01_b.ipynb exports from it. Update the whole set (nbtools extract nbs -o out), "
+        "nbs/01_b.ipynb exports from it. Extract the whole set again (nbtools extract nbs -o out), "
         "or force the write to drop nbs/01_b.ipynb from the package. See --force."
     )
     details = error["details"]
