@@ -28,7 +28,7 @@ from collections.abc import Callable
 from nbtools.errors import InvalidInputError
 from nbtools.export.cells import MAX_NAME_BYTES, shown
 from nbtools.export.deps import STDLIB
-from nbtools.export.model import Cell
+from nbtools.export.model import EXPORT, Cell
 from nbtools.export.names import analyze
 from nbtools.export.plan import Plan
 from nbtools.export.render.common import GENERATED_BY
@@ -231,11 +231,10 @@ def _library_import(plan: Plan, name: str) -> tuple[Cell, int] | None:
     ):
         trees.append((parameters, parse_code(parameters.code)))  # its computed defaults too
     own = _own_names(plan)
-    exports = {parsed.cell.index for parsed in exported}
     for cell, tree in sorted(trees, key=lambda found: found[0].index):
         # in exported code, a name taken from the package is its own, inside a function as at
         # the top (where the import binds it): the missing-module check says when it has none
-        taken = _taken_from(tree, name) if cell.index in exports else set()
+        taken = _taken_from(tree, name) if cell.role == EXPORT else set()
         line = _library_line(tree, name, own | taken)
         if line:
             return cell, cell.notebook_line(line)
