@@ -307,9 +307,12 @@ def test_a_write_dropping_notebooks_of_the_set_asks_for_force(
     notebooks' modules and tests, exit 0."""
     notebook_factory("nbs/00_core.ipynb", CORE)
     notebook_factory("nbs/01_b.ipynb", B)
-    assert run_cli("extract", "nbs", "--name", "mylib", "-o", "out", cwd=tmp_path).returncode == 0
+    args = ("extract", "nbs", "--name", "mylib", "-o", "out", "--lineage", "off")
+    assert run_cli(*args, cwd=tmp_path).returncode == 0
     before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
-    result = run_cli("extract", "nbs/00_core.ipynb", "-o", "out", "--json", cwd=tmp_path)
+    result = run_cli(
+        "extract", "nbs/00_core.ipynb", "-o", "out", "--json", "--lineage", "off", cwd=tmp_path
+    )
     assert result.returncode == 2
     error = json.loads(result.stdout)
     assert error["message"] == (
@@ -325,7 +328,7 @@ def test_a_write_dropping_notebooks_of_the_set_asks_for_force(
     )
     assert {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()} == before
     (tmp_path / "nbs/01_b.ipynb").unlink()  # a notebook gone: the set shrinks with it
-    assert run_cli("extract", "nbs", "-o", "out", cwd=tmp_path).returncode == 0
+    assert run_cli(*args, cwd=tmp_path).returncode == 0
     assert not (tmp_path / "out/src/mylib/b.py").exists()
 
 
@@ -357,9 +360,10 @@ def test_a_set_s_check_says_its_files_are_out_of_date_with_the_notebooks(
     """Was: "out of date with the notebook", as if one notebook made the package."""
     notebook_factory("nbs/00_core.ipynb", CORE)
     notebook_factory("nbs/01_b.ipynb", B)
-    assert run_cli("extract", "nbs", "--name", "mylib", "-o", "out", cwd=tmp_path).returncode == 0
+    args = ("extract", "nbs", "--name", "mylib", "-o", "out", "--lineage", "off")
+    assert run_cli(*args, cwd=tmp_path).returncode == 0
     notebook_factory("nbs/01_b.ipynb", [*B, ("code", "#| export\nthree = 3", [])])
-    result = run_cli("extract", "nbs", "-o", "out", "--check", cwd=tmp_path)
+    result = run_cli("extract", "nbs", "-o", "out", "--check", "--lineage", "off", cwd=tmp_path)
     assert result.returncode == 1
     assert "1 file(s) out of date with the notebooks; run nbtools extract without" in (
         result.stderr
