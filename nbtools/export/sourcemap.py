@@ -53,7 +53,8 @@ def locate(content: str, line: int, cells: Mapping[int, Cell]) -> Location | Non
 
 def _cell_at(cells: Mapping[int, Cell], notebook: str, number: int) -> Cell | None:
     """The cell a block comment names: cell ``number`` of the notebook, or of ``notebook``
-    (as the comment writes its name) in a set of notebooks."""
+    (as the comment writes its name) in a set of notebooks, whose names are unique (a path
+    where two share a file name: :func:`~nbtools.export.notebook_set.member_names`)."""
     cell = cells.get(number - 1)
     if cell is not None and cell.origin is None:
         return cell
