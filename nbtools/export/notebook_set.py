@@ -59,14 +59,15 @@ def notebooks_in(folder: Path) -> list[Path]:
     return sorted(found, key=lambda path: (path.name, path.as_posix()))
 
 
-def notebook_paths(given: Sequence[Path]) -> list[Path]:
+def notebook_paths(given: Sequence[Path], field: str = "notebook") -> list[Path]:
     """The notebooks of a set as given (a folder: its :func:`notebooks_in`); refused, naming
-    the path, when one is missing, a folder holds no notebook or a notebook comes twice."""
+    the path (and the request's ``field``), when one is missing, a folder holds no notebook
+    or a notebook comes twice."""
     paths: list[Path] = []
     seen: dict[Path, str] = {}  # each notebook: how it was given first
     for path in given:
         if not os.path.lexists(path):
-            raise InvalidInputError(f"No such notebook or folder: {path}.", field="notebook")
+            raise InvalidInputError(f"No such notebook or folder: {path}.", field=field)
         if path.is_dir():
             found = notebooks_in(path)
             if not found:
@@ -74,7 +75,7 @@ def notebook_paths(given: Sequence[Path]) -> list[Path]:
                     f"{path} is a directory, not a notebook. It holds no notebook either "
                     "(read as nbdev reads a folder: .ipynb files, in it or its folders, whose "
                     "names do not start with _ or .): give the notebooks to extract.",
-                    field="notebook",
+                    field=field,
                 )
         else:
             found = [path]
@@ -85,7 +86,7 @@ def notebook_paths(given: Sequence[Path]) -> list[Path]:
                 raise InvalidInputError(
                     f"{notebook} is given twice: {seen[key]}, then {how}. Each notebook of a "
                     "set is given once.",
-                    field="notebook",
+                    field=field,
                 )
             seen[key] = how
             paths.append(notebook)

@@ -4,12 +4,19 @@ after checking the notebook's data against ``purpose`` as a job's is (403 when r
 Without an ``output``, the package goes where the notebook's package is, else beside it; the
 reply's ``orphans`` then lists the project's packages whose notebook is gone (the nearest
 first), so that a renamed notebook can update its old package rather than start a new one.
+
+A set of notebooks makes one package (docs/export.md, "A package from several notebooks"):
+``notebooks`` lists them (each a notebook or a folder of notebooks, in the set's order), ``path``
+being the one of them ``content`` is for; or ``path`` is a folder, standing for its notebooks.
+Each is resolved and checked as ``path`` is, its data checked, its version recorded.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from pathlib import Path
+from typing import Any
 
 from tornado import web
 
@@ -17,7 +24,8 @@ from jupyter_nbtools.handlers.authorization import EXECUTE, authorized
 from jupyter_nbtools.handlers.base import NbtoolsHandler
 from jupyter_nbtools.handlers.bodies import body_fields
 from nbtools import data, export, lineage
-from nbtools.notebooks import parse_notebook
+from nbtools.errors import InvalidInputError
+from nbtools.notebooks import Notebook, parse_notebook, read_notebook
 
 
 class ExtractHandler(NbtoolsHandler):
@@ -33,6 +41,7 @@ class ExtractHandler(NbtoolsHandler):
         "test",
         "venv",
         "force",
+        "notebooks",
     )
     @web.authenticated
     @authorized
@@ -54,41 +63,63 @@ class ExtractHandler(NbtoolsHandler):
                 if content is not None
                 else None
             )
+        listed = field("notebooks", list, None)
+        set_field = "notebooks" if listed is not None else "path"
+        with self.naming(set_field):
+            paths = await self.call(self._notebooks, notebook_path, listed, notebook is not None)
+            contents = await self.call(_contents, paths, notebook_path, notebook)
         purpose = field("purpose", str, None) or None
-        checked = await self.call(
-            data.enforce_rule,
-            self.project,
-            self.project.relative(notebook_path),
-            purpose,
-            actor=self.actor,
-            nb=notebook,
-            during="extract",
-        )
+        checks = [
+            await self.call(
+                data.enforce_rule,
+                self.project,
+                self.project.relative(path),
+                purpose,
+                actor=self.actor,
+                nb=nb,
+                during="extract",
+            )
+            for path, nb in zip(paths, contents, strict=True)
+        ]
+        first, others = paths[0], paths[1:]
         located = (
             None
             if output
-            else await self.call(export.locate, self.project.root, notebook_path, name)
+            else await self.call(export.locate, self.project.root, first, name, in_set=bool(others))
         )
         request = export.ExtractRequest(
-            notebook_path=notebook_path,
+            notebook_path=first,
             out=located.directory if located else self.resolve(output, "output"),
             options=export.ExtractOptions(name, field("version", str, None) or None, purpose),
             mode=mode,
             test=field("test", bool, False),
             venv=field("venv", bool, False),
             force=field("force", bool, False),
-            notebook=notebook,
-            lineage=lineage.extraction_recorder(self.project, notebook_path, actor=self.actor)
+            notebook=contents[0],
+            lineage=lineage.extraction_recorder(
+                self.project,
+                first,
+                actor=self.actor,
+                others=[(path, nb) for path, nb in zip(others, contents[1:], strict=True) if nb],
+            )
             if mode == "write"
             else None,
             store_dir=self.project.store_dir,
+            others=tuple(others),
+            other_notebooks=tuple(nb for nb in contents[1:] if nb),
         )
-        with self.naming("content" if notebook is not None else "path"):  # its problems
+        problems_field = "content" if notebook is not None and not others else set_field
+        with self.naming(problems_field):  # its problems
             report = await self.call(export.run_extract, request)
         model = report.to_dict()
         model["output"] = self.project.relative(report.out)
-        model["notebook"] = self.project.relative(notebook_path)
-        model["data"] = checked.to_dict()
+        model["notebook"] = self.project.relative(first)
+        model["data"] = checks[0].to_dict()
+        if others:  # a set: each notebook's data check beside its path, as the CLI's --json
+            model["notebooks"] = [
+                {"notebook": self.project.relative(path), "data": check.to_dict()}
+                for path, check in zip(paths, checks, strict=True)
+            ]
         model["orphans"] = [
             {
                 "output": self.project.relative(orphan.directory),
@@ -98,6 +129,46 @@ class ExtractHandler(NbtoolsHandler):
             for orphan in (located.orphans if located else ())
         ]
         self.reply(model)
+
+    def _notebooks(self, path: Path, listed: list[Any] | None, content: bool) -> list[Path]:
+        """The notebooks to extract: ``path`` alone; a folder's (``path``); or the set
+        ``listed`` (each resolved and checked as ``path`` is), which must hold ``path``."""
+        if listed is None:
+            if not path.is_dir():
+                return [path]
+            if content:
+                raise InvalidInputError(
+                    "'content' is one notebook's, and 'path' is a folder: give the notebook "
+                    "as 'path' and the set as 'notebooks'.",
+                    field="content",
+                )
+            return export.notebook_paths([path], field="path")
+        if not listed:
+            raise InvalidInputError(
+                "'notebooks' is empty: list the notebooks of the set (or their folder).",
+                field="notebooks",
+            )
+        given = [self.resolve(entry, "notebooks") for entry in listed]
+        paths = export.notebook_paths(given, field="notebooks")
+        if path.resolve() not in {notebook.resolve() for notebook in paths}:
+            raise InvalidInputError(
+                f"'path' ({self.project.relative(path)}) is not one of 'notebooks': 'path' "
+                "names the notebook of the set that 'content' is for.",
+                field="path",
+            )
+        return paths
+
+
+def _contents(paths: list[Path], path: Path, content: Notebook | None) -> list[Notebook | None]:
+    """Each notebook's content: ``content`` for ``path``; a set's others read from their
+    files (once, for the data check, the extraction and the lineage); None for one notebook
+    without ``content`` (the extraction reads it)."""
+    if len(paths) == 1:
+        return [content]
+    given = path.resolve()
+    return [
+        content if content is not None and p.resolve() == given else read_notebook(p) for p in paths
+    ]
 
 
 ROUTES = [(r"/extract", ExtractHandler)]

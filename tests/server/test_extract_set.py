@@ -1,0 +1,116 @@
+"""``POST /nbtools/api/extract`` of a set of notebooks making one package (``notebooks``, or a
+folder as ``path``), on a real Jupyter server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import make_notebook
+from tests.server.test_extract import error, post, put_notebook
+
+CORE = [
+    ("markdown", "# Core\n\n> The core helpers.", []),
+    ("code", "#| default_exp core", []),
+    ("code", "#| export\ndef add(a, b):\n    return a + b", []),
+    ("code", "assert add(1, 1) == 2", ["test"]),
+]
+B = [
+    ("code", "#| default_exp b", []),
+    ("code", "#| export\nfrom mylib.core import *\n\ndef twice(x):\n    return add(x, x)", []),
+    ("code", "assert twice(2) == 4", ["test"]),
+]
+
+
+@pytest.fixture
+def nbs(jp_root_dir: Path) -> Path:
+    put_notebook(jp_root_dir, "nbs/00_core.ipynb", CORE)
+    put_notebook(jp_root_dir, "nbs/01_b.ipynb", B)
+    return jp_root_dir
+
+
+async def test_a_listed_set_previews_one_package_naming_each_notebook_s_cells(
+    jp_fetch: Any, nbs: Path
+) -> None:
+    """Before: 'notebooks' was an unknown field (400); only one notebook made a package, and
+    01_b's import of mylib.core was refused as missing-module. The unsaved content is 01_b's,
+    the notebook 'path' names, whatever its place in the set."""
+    unsaved = make_notebook([*B, ("code", "#| export\ndef thrice(x):\n    return 3 * x", [])])
+    report = await post(
+        jp_fetch,
+        path="nbs/01_b.ipynb",
+        notebooks=["nbs/00_core.ipynb", "nbs/01_b.ipynb"],
+        content=unsaved,
+        name="mylib",
+        output="pkgs/mylib",
+    )
+    assert report["problems"] == []
+    assert (report["notebook"], report["output"]) == ("nbs/00_core.ipynb", "pkgs/mylib")
+    files = {f["path"]: f["content"] for f in report["files"]}
+    assert "from .core import *" in files["src/mylib/b.py"]
+    assert "def thrice(x):" in files["src/mylib/b.py"]
+    cells = [(c["notebook"], c["cell"], c["role"]) for c in report["cells"]]
+    assert cells == [
+        ("00_core.ipynb", 2, "export"),
+        ("00_core.ipynb", 3, "test"),
+        ("01_b.ipynb", 1, "export"),
+        ("01_b.ipynb", 2, "test"),
+        ("01_b.ipynb", 3, "export"),
+    ]
+    assert [n["notebook"] for n in report["notebooks"]] == ["nbs/00_core.ipynb", "nbs/01_b.ipynb"]
+    assert report["notebooks"][1]["data"]["notebook_path"] == "nbs/01_b.ipynb"
+    assert not (nbs / "pkgs").exists()
+
+
+async def test_a_folder_as_path_is_its_notebooks_and_a_write_records_each_version(
+    jp_fetch: Any, nbs: Path
+) -> None:
+    """Before: a folder was refused as no notebook (400)."""
+    put_notebook(nbs, "nbs/_scratch.ipynb", [("code", "#| export\nx = 1", [])])
+    report = await post(jp_fetch, path="nbs", name="mylib", dry_run=False, test=True)
+    assert (report["written"], report["output"]) == (True, "nbs/mylib")
+    assert [t["notebook"] for t in report["tests"]["tests"]] == ["00_core.ipynb", "01_b.ipynb"]
+    assert {t["outcome"] for t in report["tests"]["tests"]} == {"passed"}
+    manifest = json.loads((nbs / "nbs/mylib/.nbtools-extract.json").read_text())
+    assert [m["notebook"] for m in manifest["notebooks"]] == ["00_core.ipynb", "01_b.ipynb"]
+    versions = report["lineage"]["notebook_versions"]
+    assert [v["path"] for v in versions] == ["nbs/00_core.ipynb", "nbs/01_b.ipynb"]
+    # the set's package is found again without an output, and is up to date
+    check = await post(
+        jp_fetch, path="nbs/00_core.ipynb", notebooks=["nbs/00_core.ipynb", "nbs/01_b.ipynb"],
+        check=True,
+    )  # fmt: skip
+    assert (check["output"], check["ok"], check["stale"]) == ("nbs/mylib", True, False)
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "says"),
+    [
+        ({"notebooks": ["nbs/00_core.ipynb", "nbs/./00_core.ipynb"]}, "notebooks", "twice"),
+        ({"notebooks": ["nbs", "nbs/01_b.ipynb"]}, "notebooks", "twice"),
+        ({"notebooks": ["nbs/00_core.ipynb", "../elsewhere.ipynb"]}, "notebooks", "root"),
+        ({"notebooks": ["nbs/00_core.ipynb", "nbs/notes.txt"]}, "notebooks", "notes.txt"),
+        ({"notebooks": ["nbs/00_core.ipynb", "nbs/gone.ipynb"]}, "notebooks", "gone.ipynb"),
+        ({"notebooks": ["nbs/00_core.ipynb", "empty"]}, "notebooks", "holds no notebook"),
+        ({"notebooks": ["nbs/00_core.ipynb", 3]}, "notebooks", "path"),
+        ({"notebooks": []}, "notebooks", "empty"),
+        ({"notebooks": "nbs"}, "notebooks", "array"),
+        ({"notebooks": ["nbs/01_b.ipynb"]}, "path", "not one of"),
+        ({"path": "empty", "notebooks": None}, "path", "holds no notebook"),
+        ({"path": "nbs", "content": make_notebook(B), "notebooks": None}, "content", "folder"),
+    ],
+)
+async def test_a_bad_set_is_a_400_naming_the_field_and_writes_nothing(
+    jp_fetch: Any, nbs: Path, body: dict[str, Any], field: str, says: str
+) -> None:
+    (nbs / "nbs/notes.txt").write_text("not a notebook")
+    (nbs / "empty").mkdir()
+    request = {"path": "nbs/00_core.ipynb", "name": "mylib", "dry_run": False, **body}
+    code, reply = await error(jp_fetch, **{k: v for k, v in request.items() if v is not None})
+    assert (code, reply["details"].get("field")) == (400, field), reply
+    assert says in reply["message"]
+    assert str(nbs) not in reply["message"]  # paths from the root, as every reply names them
+    assert not (nbs / "nbs/mylib").exists()
