@@ -14,6 +14,7 @@ submodule of this package loads nothing else)::
     export.locate(root, Path("nbs/Sales Report.ipynb"))  # without -o: its package's
                        # directory, else nbs/sales_report and the packages it may have had
     export.notebook_paths([Path("nbs")])               # a set's notebooks: nbdev's order
+    export.notebooks_beside(Path("nbs/01_b.ipynb"))    # what may join it: nbs/*.ipynb
     export.write_starter(directory, "example")        # nbtools init: STARTER_NOTEBOOK, ...
     export.ignore_in_git(project.store_dir)           # nbtools init: .gitignore ignores it
 """
@@ -27,9 +28,9 @@ from nbtools.lazy import loader
 if TYPE_CHECKING:
     from nbtools.export.api import ExtractReport, ExtractRequest, Recorder, run_extract
     from nbtools.export.build import ExtractOptions
-    from nbtools.export.home import Orphan, locate
+    from nbtools.export.home import Orphan, SetPackage, locate
     from nbtools.export.naming import suggest_package_name
-    from nbtools.export.notebook_set import notebook_paths
+    from nbtools.export.notebook_set import notebook_paths, notebooks_beside
     from nbtools.export.starter import NOTEBOOK as STARTER_NOTEBOOK
     from nbtools.export.starter import PACKAGE_DIR as STARTER_PACKAGE_DIR
     from nbtools.export.starter import ignore_in_git, write_starter
@@ -44,8 +45,10 @@ _LAZY = {
     "ExtractOptions": ("build", "ExtractOptions"),
     "Orphan": ("home", "Orphan"),
     "locate": ("home", "locate"),
+    "SetPackage": ("home", "SetPackage"),
     "suggest_package_name": ("naming", "suggest_package_name"),
     "notebook_paths": ("notebook_set", "notebook_paths"),
+    "notebooks_beside": ("notebook_set", "notebooks_beside"),
     "STARTER_NOTEBOOK": ("starter", "NOTEBOOK"),
     "STARTER_PACKAGE_DIR": ("starter", "PACKAGE_DIR"),
     "write_starter": ("starter", "write_starter"),
@@ -61,9 +64,11 @@ __all__ = [
     "ExtractRequest",
     "Orphan",
     "Recorder",
+    "SetPackage",
     "ignore_in_git",
     "locate",
     "notebook_paths",
+    "notebooks_beside",
     "read_manifest",
     "run_extract",
     "suggest_package_name",

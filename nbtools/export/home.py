@@ -43,6 +43,16 @@ class Orphan(NamedTuple):
     package: str
 
 
+class SetPackage(NamedTuple):
+    """A package made of several notebooks, one of them the notebook located."""
+
+    directory: Path
+    #: Its import name.
+    package: str
+    #: Its notebooks, in the set's order, resolved.
+    notebooks: tuple[Path, ...]
+
+
 class Located(NamedTuple):
     """Where a notebook's package goes (:func:`locate`)."""
 
@@ -52,6 +62,9 @@ class Located(NamedTuple):
     #: Without one, the project's packages whose notebook is gone, the nearest to the
     #: notebook first (at most :data:`MAX_ORPHANS`).
     orphans: tuple[Orphan, ...] = ()
+    #: For one notebook (not a set): the package of several notebooks that lists it, if
+    #: any (of several, the one written last), which extracting the set updates.
+    in_set_of: SetPackage | None = None
 
 
 def locate(root: Path, notebook: Path, package: str | None = None, in_set: bool = False) -> Located:
@@ -59,17 +72,24 @@ def locate(root: Path, notebook: Path, package: str | None = None, in_set: bool 
     manifest names it, of several the one written last; else :func:`default_output`, with
     the project's packages whose notebook is gone (one search of the project for both).
     ``in_set``: ``notebook`` is the first of a set of notebooks; a package made of several is
-    only ever found for a set, so that one of its notebooks extracted alone never replaces it."""
+    only ever found for a set, so that one of its notebooks extracted alone never replaces it
+    (it is named instead: ``in_set_of``)."""
     target = notebook.resolve()
     relative = Path(os.path.relpath(target, root.resolve())).as_posix()
     if relative.startswith("../"):
         return Located(default_output(notebook, package), existing=False)
     found: list[tuple[float, Path]] = []
     orphans: list[Orphan] = []
+    sets: list[tuple[float, SetPackage]] = []
     for folder in _with_manifests(root.resolve()):
         manifest = _manifest(folder)
         if manifest is None:
             continue
+        members = set_members(manifest, folder)
+        if not in_set and len(members) > 1 and target in members:
+            package_name = str(manifest.get("package") or folder.name)
+            mtime = (folder / MANIFEST).stat().st_mtime
+            sets.append((mtime, SetPackage(folder, package_name, tuple(members))))
         owner = _gone(manifest, folder)
         if owner is not None:
             orphans.append(
@@ -85,10 +105,25 @@ def locate(root: Path, notebook: Path, package: str | None = None, in_set: bool 
             and _names(manifest, folder, target, relative)
         ):
             found.append(((folder / MANIFEST).stat().st_mtime, folder))
+    in_set_of = max(sets, key=lambda mtime_set: mtime_set[0])[1] if sets else None
     if found:
-        return Located(max(found)[1], existing=True)
+        return Located(max(found)[1], existing=True, in_set_of=in_set_of)
     orphans.sort(key=lambda orphan: _distance(orphan.notebook, relative))
-    return Located(default_output(notebook, package), False, tuple(orphans[:MAX_ORPHANS]))
+    return Located(
+        default_output(notebook, package), False, tuple(orphans[:MAX_ORPHANS]), in_set_of
+    )
+
+
+def set_members(manifest: dict[str, Any], folder: Path) -> list[Path]:
+    """The notebooks of a set the manifest (in ``folder``) records (``notebooks``), in its
+    order, resolved; none for a package of one notebook."""
+    members = manifest.get("notebooks")
+    paths = (
+        [m.get("notebook_path") for m in members if isinstance(m, dict)]
+        if isinstance(members, list)
+        else []
+    )
+    return [(folder / path).resolve() for path in paths if isinstance(path, str)]
 
 
 def _distance(path: str, notebook: str) -> tuple[int, int, str]:

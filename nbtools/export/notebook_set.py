@@ -22,6 +22,7 @@ from typing import Any
 from nbtools.digest import sha256_hex
 from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.export.cells import classify
+from nbtools.export.home import set_members
 from nbtools.export.model import (
     EXPORT,
     Cell,
@@ -211,14 +212,9 @@ def localize_test(test: dict[str, Any], cells: Mapping[int, Cell]) -> dict[str, 
 def recorded_notebooks(manifest: Mapping[str, Any], out: Path) -> set[Path]:
     """The notebooks of a set a package's manifest (in ``out``) records it comes from
     (``notebooks``), resolved, with its first one (``notebook_path``)."""
-    members = manifest.get("notebooks")
-    paths = (
-        [m.get("notebook_path") for m in members if isinstance(m, dict)]
-        if isinstance(members, list)
-        else []
-    )
-    paths.append(manifest.get("notebook_path"))
-    return {(out / path).resolve() for path in paths if isinstance(path, str)}
+    first = manifest.get("notebook_path")
+    members = set_members(dict(manifest), out)
+    return {*members, (out / first).resolve()} if isinstance(first, str) else set(members)
 
 
 def dropping_refusal(
@@ -260,3 +256,17 @@ def _shown(path: Path) -> str:
     it; else whole (the server shows it from its root)."""
     full = path.resolve()
     return full.relative_to(Path.cwd()).as_posix() if full.is_relative_to(Path.cwd()) else str(full)
+
+
+def notebooks_beside(notebook: Path) -> list[Path]:
+    """The notebooks in ``notebook``'s folder (itself included, not its subfolders'), skipped
+    and sorted as :func:`notebooks_in` does: what may join it in a set."""
+    try:
+        names = [entry.name for entry in os.scandir(notebook.parent) if entry.is_file()]
+    except OSError:
+        return [notebook]
+    return [
+        notebook.parent / name
+        for name in sorted(names)
+        if name.endswith(".ipynb") and not name.startswith(SKIPPED)
+    ]

@@ -114,3 +114,28 @@ async def test_a_bad_set_is_a_400_naming_the_field_and_writes_nothing(
     assert says in reply["message"]
     assert str(nbs) not in reply["message"]  # paths from the root, as every reply names them
     assert not (nbs / "nbs/mylib").exists()
+
+
+async def test_one_notebook_of_a_set_is_told_its_set_and_the_notebooks_beside_it(
+    jp_fetch: Any, nbs: Path
+) -> None:
+    """What the wizard needs to extract the set rather than the one notebook, or to add the
+    notebooks of its folder to a new package. Before: no such fields."""
+    put_notebook(nbs, "nbs/_scratch.ipynb", [("code", "x = 1", [])])
+    put_notebook(nbs, "nbs/sub/02_c.ipynb", [("code", "x = 1", [])])
+    alone = await post(jp_fetch, path="nbs/01_b.ipynb")
+    assert alone["set_package"] is None
+    assert alone["folder_notebooks"] == ["nbs/00_core.ipynb", "nbs/01_b.ipynb"]  # not sub/'s
+    await post(
+        jp_fetch, path="nbs/00_core.ipynb", notebooks=["nbs/00_core.ipynb", "nbs/01_b.ipynb"],
+        name="mylib", output="pkgs/mylib", dry_run=False,
+    )  # fmt: skip
+    alone = await post(jp_fetch, path="nbs/01_b.ipynb")
+    assert alone["output"] != "pkgs/mylib"  # one notebook alone never replaces its set's package
+    assert alone["set_package"] == {
+        "output": "pkgs/mylib",
+        "package": "mylib",
+        "notebooks": ["nbs/00_core.ipynb", "nbs/01_b.ipynb"],
+    }
+    whole = await post(jp_fetch, path="nbs/01_b.ipynb", notebooks=alone["set_package"]["notebooks"])
+    assert (whole["output"], whole["stale"], whole["set_package"]) == ("pkgs/mylib", False, None)

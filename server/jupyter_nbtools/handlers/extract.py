@@ -120,6 +120,10 @@ class ExtractHandler(NbtoolsHandler):
                 {"notebook": self.project.relative(path), "data": check.to_dict()}
                 for path, check in zip(paths, checks, strict=True)
             ]
+        model["set_package"] = located and self._set_package(located.in_set_of)
+        model["folder_notebooks"] = [
+            self.project.relative(path) for path in await self.call(export.notebooks_beside, first)
+        ]
         model["orphans"] = [
             {
                 "output": self.project.relative(orphan.directory),
@@ -129,6 +133,17 @@ class ExtractHandler(NbtoolsHandler):
             for orphan in (located.orphans if located else ())
         ]
         self.reply(model)
+
+    def _set_package(self, found: export.SetPackage | None) -> dict[str, Any] | None:
+        """The package of several notebooks that lists the one extracted alone, if any (and
+        the server can reach all of them)."""
+        if found is None or not all(map(self.project.contains, found.notebooks)):
+            return None
+        return {
+            "output": self.project.relative(found.directory),
+            "package": found.package,
+            "notebooks": [self.project.relative(path) for path in found.notebooks],
+        }
 
     def _notebooks(self, path: Path, listed: list[Any] | None, content: bool) -> list[Path]:
         """The notebooks to extract: ``path`` alone; a folder's (``path``); or the set
