@@ -4,8 +4,13 @@ import { requestAPI } from './request';
  * Body of `POST /nbtools/api/extract`.
  */
 export interface ExtractRequest {
-  /** The notebook, relative to the server root. */
+  /** The notebook, relative to the server root (a folder: its notebooks, one package). */
   path: string;
+  /**
+   * A set of notebooks making one package, in its order (each a notebook or a folder);
+   * `path` is one of them, the one `content` is for.
+   */
+  notebooks?: string[];
   /** Package directory relative to the root; default `<notebook dir>/<package>`. */
   output?: string;
   /** Import name of the package; default derived from the notebook name. */
@@ -29,6 +34,8 @@ export interface ExtractRequest {
 
 /** A problem found in the notebook, located at a cell (0-based) and a 1-based line. */
 export interface ExtractProblem {
+  /** A set's: the file name of the notebook the cell is in (`cell` is its index there). */
+  notebook?: string;
   cell: number;
   cell_id: string;
   line: number;
@@ -51,6 +58,9 @@ export interface ExtractTestResult {
   outcome: 'passed' | 'failed' | 'error' | 'skipped';
   /** The `test` cell the test comes from (0-based), if any. */
   cell: number | null;
+  /** A set's: the file names of the notebooks of `cell` and of `failure_cell`. */
+  notebook?: string;
+  failure_notebook?: string;
   cell_id: string | null;
   message: string;
   /** Where a failure points in the notebook: cell (0-based) and line. */
@@ -138,6 +148,15 @@ export interface ExtractOrphan {
   package: string;
 }
 
+/** A package made of several notebooks, one of them the notebook extracted alone. */
+export interface ExtractSetPackage {
+  /** Its directory, relative to the root. */
+  output: string;
+  package: string;
+  /** Its notebooks in the set's order, relative to the root. */
+  notebooks: string[];
+}
+
 /** The answer of `POST /nbtools/api/extract`. */
 export interface ExtractReport {
   ok: boolean;
@@ -170,6 +189,12 @@ export interface ExtractReport {
    * notebook is gone, the nearest first (at most 3); empty otherwise.
    */
   orphans: ExtractOrphan[];
+  /** One notebook extracted without an output that a set's package lists: that package. */
+  set_package: ExtractSetPackage | null;
+  /** The notebooks of the (first) notebook's folder, itself included, by file name. */
+  folder_notebooks: string[];
+  /** A set's: each notebook (relative to the root) in its order, with its data check. */
+  notebooks?: { notebook: string; data: ExtractDataCheck }[];
 }
 
 /**

@@ -21,6 +21,7 @@ export type {
   ExtractReport,
   ExtractRequest,
   ExtractServed,
+  ExtractSetPackage,
   ExtractTestReport,
   ExtractTestResult
 } from './extract';

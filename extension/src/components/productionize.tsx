@@ -10,6 +10,8 @@ import type { IPackagePages } from './packagePages';
 import { STEPS } from './wizardStates';
 import { ServeStep } from './serveStep';
 import { Spinner } from './spinner';
+import { CellLink } from './cellLink';
+import { PackageNotebooks } from './packageNotebooks';
 import type { ProductionizeModel, TextOption } from './productionizeModel';
 import type { Step } from './wizardStates';
 
@@ -79,17 +81,18 @@ function Wizard({ model, trans, pages }: IStepProps): React.ReactElement {
       <section aria-label={labels[model.step]} className="jp-nbtools-StepBody">
         <StepBody model={model} trans={trans} pages={pages} />
       </section>
-      {model.message && !(model.step === 'options' && model.optionError) && (
-        <div role="alert" className="jp-nbtools-Error">
-          <p className="jp-nbtools-Error-message">{model.message}</p>
-          {model.optionError && (
-            <Button minimal onClick={() => model.setStep('options')}>
-              {trans.__('Change it in Options')}
-            </Button>
-          )}
-          {model.refused && <ProblemList problems={model.refused} model={model} trans={trans} />}
-        </div>
-      )}
+      {model.message &&
+        !(model.step === 'options' && (model.optionError || model.notebooksError)) && (
+          <div role="alert" className="jp-nbtools-Error">
+            <p className="jp-nbtools-Error-message">{model.message}</p>
+            {(model.optionError || model.notebooksError) && (
+              <Button minimal onClick={() => model.setStep('options')}>
+                {trans.__('Change it in Options')}
+              </Button>
+            )}
+            {model.refused && <ProblemList problems={model.refused} model={model} trans={trans} />}
+          </div>
+        )}
       <div className="jp-nbtools-WizardNav" ref={nav}>
         <Button minimal disabled={at === 0} onClick={() => model.setStep(STEPS[at - 1])}>
           {trans.__('Back')}
@@ -233,6 +236,7 @@ function OptionsForm({
         trans.__('Purpose'),
         trans.__('what its data is used for (personal data needs one)')
       )}
+      <PackageNotebooks model={model} trans={trans} />
       <label className="jp-nbtools-Check">
         <input
           type="checkbox"
@@ -263,6 +267,15 @@ function Preview({ model, trans, pages }: IStepProps): React.ReactElement {
           <p role="status" data-testid="nbtools-preview-summary">
             {trans.__('Package %1 in %2', report.package, report.output)}
           </p>
+          {report.notebooks && (
+            <p data-testid="nbtools-preview-notebooks">
+              {trans.__(
+                'Made of %1 notebooks: %2',
+                report.notebooks.length,
+                report.notebooks.map(entry => entry.notebook).join(', ')
+              )}
+            </p>
+          )}
           {report.orphans.map(orphan => (
             <OrphanNote key={orphan.output} orphan={orphan} model={model} trans={trans} />
           ))}
@@ -366,16 +379,20 @@ function TestRow({
   model: ProductionizeModel;
   trans: Trans;
 }): React.ReactElement {
-  const target = test.failure_cell ?? test.cell;
+  const failed = test.failure_cell !== null;
+  const target = failed ? test.failure_cell : test.cell;
+  const notebook = failed ? test.failure_notebook : test.notebook;
   return (
     <li className={`jp-nbtools-Test jp-mod-${test.outcome}`}>
       <span className="jp-nbtools-Outcome">{test.outcome}</span> <code>{test.name}</code>
       {target !== null && (
-        <button className="jp-nbtools-LinkButton" onClick={() => void model.scrollToCell(target)}>
-          {test.failure_line
-            ? trans.__('Cell %1, line %2', target + 1, test.failure_line)
-            : trans.__('Cell %1', target + 1)}
-        </button>
+        <CellLink
+          model={model}
+          trans={trans}
+          notebook={notebook}
+          cell={target}
+          line={test.failure_line}
+        />
       )}
       {test.message && <span className="jp-nbtools-Message">{test.message}</span>}
     </li>
@@ -398,14 +415,13 @@ function ProblemList({
     <ul className="jp-nbtools-Problems" aria-label={trans.__('Problems')}>
       {problems.map((problem, index) => (
         <li key={index} className={`jp-nbtools-Problem jp-mod-${problem.severity}`}>
-          <button
-            className="jp-nbtools-LinkButton"
-            onClick={() => void model.scrollToCell(problem.cell)}
-          >
-            {problem.line
-              ? trans.__('Cell %1, line %2', problem.cell + 1, problem.line)
-              : trans.__('Cell %1', problem.cell + 1)}
-          </button>
+          <CellLink
+            model={model}
+            trans={trans}
+            notebook={problem.notebook}
+            cell={problem.cell}
+            line={problem.line}
+          />
           <span className="jp-nbtools-Message">{problem.message}</span>
           {problem.hint && <span className="jp-nbtools-Hint">{problem.hint}</span>}
         </li>

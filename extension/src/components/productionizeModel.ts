@@ -8,7 +8,13 @@ import type { ISignal } from '@lumino/signaling';
 
 import { NbtoolsApiError, asError, extractPackage, fieldOf } from '../api';
 import { CommandIDs } from '../tokens';
-import type { ExtractOrphan, ExtractProblem, ExtractReport, ExtractRequest } from '../api';
+import type {
+  ExtractOrphan,
+  ExtractProblem,
+  ExtractReport,
+  ExtractRequest,
+  ExtractSetPackage
+} from '../api';
 import { nbdevDirectives, tagsOf, toggleCellTag } from './cellTags';
 import type { ExportTag } from './cellTags';
 import { conflictOf, declined } from './packageConflicts';
@@ -154,6 +160,38 @@ export class ProductionizeModel extends VDomModel {
   }
 
   /**
+   * The server's refusal of the notebooks the package is made of (a notebook chosen in
+   * "Include other notebooks" that is gone), or `null`: the Options step shows it there.
+   */
+  get notebooksError(): string | null {
+    const { lastError, message } = this._wizard;
+    return fieldOf(lastError) === 'notebooks' ? message : null;
+  }
+
+  /**
+   * The package of several notebooks that lists this notebook (known once the server has
+   * been asked): the wizard extracts that whole set, never this notebook alone.
+   */
+  get setPackage(): ExtractSetPackage | null {
+    return this._wizard.setPackage;
+  }
+
+  /**
+   * The other notebooks of this notebook's folder, which "Include other notebooks" offers
+   * (paths from the root); `null` until the server has been asked.
+   */
+  get otherNotebooks(): string[] | null {
+    const path = this._notebook?.context.path;
+    return this._wizard.folderNotebooks?.filter(notebook => notebook !== path) ?? null;
+  }
+
+  /** Include (or leave out) the other notebook at `path` in the package. */
+  includeNotebook(path: string, included: boolean): void {
+    const others = this.options.include.filter(notebook => notebook !== path);
+    this.setOptions({ include: included ? [...others, path] : others });
+  }
+
+  /**
    * The package's directory (relative to the root): where it was written, or
    * where the preview says it goes (written in an earlier session, or not yet:
    * the server then says so when the Serve step starts it).
@@ -193,7 +231,11 @@ export class ProductionizeModel extends VDomModel {
     this._wizard.step = step;
     this._remember();
     this._changed();
-    if ((step === 'preview' || (step === 'serve' && !this.packageDir)) && !this.busy) {
+    // The Options step lists the set or the folder's notebooks, which a preview tells
+    // (not again after a refusal: the step shows it at its field).
+    const { folderNotebooks, lastError } = this._wizard;
+    const unknown = step === 'options' && folderNotebooks === null && lastError === null;
+    if ((step === 'preview' || unknown || (step === 'serve' && !this.packageDir)) && !this.busy) {
       void this.runPreview();
     }
   }
@@ -239,7 +281,12 @@ export class ProductionizeModel extends VDomModel {
       return;
     }
     const wizard = this._wizardOf(panel);
-    const report = await this._call(panel, wizard, { dry_run: true });
+    let report = await this._call(panel, wizard, { dry_run: true });
+    if (report?.set_package && !wizard.setPackage) {
+      // The notebook is one of a set's: its package is the set's, never this one's alone.
+      wizard.setPackage = report.set_package;
+      report = await this._call(panel, wizard, { dry_run: true });
+    }
     if (report) {
       wizard.preview = report;
       this._changed();
@@ -259,6 +306,9 @@ export class ProductionizeModel extends VDomModel {
       return;
     }
     const wizard = this._wizardOf(panel);
+    if (!wizard.preview) {
+      await this.runPreview(); // whether the notebook is one of a set's, before writing
+    }
     if (!(await this._prompts.saveFirst(panel))) {
       return;
     }
@@ -337,9 +387,11 @@ export class ProductionizeModel extends VDomModel {
     const cells = cellsKey(panel);
     // An empty field asks for the server's default, as leaving out the CLI's flag does.
     const { name, version, output, purpose } = wizard.options;
+    const notebooks = notebooksOf(panel.context.path, wizard);
     try {
       const report = await extractPackage({
         path: panel.context.path,
+        ...(notebooks ? { notebooks } : {}),
         content: panel.model.toJSON(),
         ...(name ? { name } : {}),
         ...(version ? { version } : {}),
@@ -347,7 +399,8 @@ export class ProductionizeModel extends VDomModel {
         ...(purpose ? { purpose } : {}),
         ...extra
       });
-      this._problemsFound.emit({ panel, problems: report.problems });
+      wizard.folderNotebooks = report.folder_notebooks;
+      this._problemsFound.emit({ panel, problems: ownProblems(panel, report.problems) });
       return report;
     } catch (reason) {
       wizard.lastError = reason;
@@ -355,7 +408,7 @@ export class ProductionizeModel extends VDomModel {
       wizard.messageCells = cells;
       if (reason instanceof NbtoolsApiError && Array.isArray(reason.details.problems)) {
         wizard.refused = reason.details.problems as ExtractProblem[];
-        this._problemsFound.emit({ panel, problems: wizard.refused });
+        this._problemsFound.emit({ panel, problems: ownProblems(panel, wizard.refused) });
       }
       return null;
     } finally {
@@ -423,6 +476,39 @@ export class ProductionizeModel extends VDomModel {
   private _blank = newWizard();
   private _notebook: NotebookPanel | null = null;
   private _problemsFound = new Signal<this, IProblemsFound>(this);
+}
+
+/**
+ * The notebooks of the package, when more than the one at `path`: its set's, else it and
+ * those included, in nbdev's order (by file name, as a folder's are); `null` for it alone.
+ */
+function notebooksOf(path: string, wizard: INotebookWizard): string[] | null {
+  if (wizard.setPackage) {
+    return wizard.setPackage.notebooks;
+  }
+  const included = wizard.options.include.filter(notebook => notebook !== path);
+  if (!included.length) {
+    return null;
+  }
+  return [path, ...included].sort(
+    (a, b) => compareNames(fileName(a), fileName(b)) || compareNames(a, b)
+  );
+}
+
+/** Python's order of two strings (nbdev sorts by code point, not by locale). */
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The file name of the notebook at `path`, as a set's problems and tests name it. */
+export function fileName(path: string): string {
+  return path.split('/').pop() ?? path;
+}
+
+/** The problems of `panel`'s own cells (a set's others are in other notebooks). */
+function ownProblems(panel: NotebookPanel, problems: ExtractProblem[]): ExtractProblem[] {
+  const own = fileName(panel.context.path);
+  return problems.filter(problem => problem.notebook === undefined || problem.notebook === own);
 }
 
 /** What extraction reads of a notebook's cells, as one string. */

@@ -1,7 +1,7 @@
 import type { IStateDB } from '@jupyterlab/statedb';
 import type { ReadonlyPartialJSONValue } from '@lumino/coreutils';
 
-import type { ExtractProblem, ExtractReport } from '../api';
+import type { ExtractProblem, ExtractReport, ExtractSetPackage } from '../api';
 
 /** The steps of the wizard, in order. */
 export const STEPS = ['tags', 'options', 'preview', 'write', 'serve', 'schedule'] as const;
@@ -15,6 +15,8 @@ export interface IPackageOptions {
   /** What the package's data is used for (the usage rule's purpose); empty: none. */
   purpose: string;
   venv: boolean;
+  /** The other notebooks of its folder (paths from the root) joining it in one package. */
+  include: string[];
 }
 
 /** What the wizard remembers of each notebook (in the state database). */
@@ -41,13 +43,20 @@ export interface INotebookWizard extends IWizardState {
   lastError: unknown;
   /** The cells (see `ProductionizeModel`) the message is about. */
   messageCells: string;
+  /** The package of several notebooks that lists this one, once a call has said so. */
+  setPackage: ExtractSetPackage | null;
+  /** The notebooks of its folder (itself included), once a call has said; else `null`. */
+  folderNotebooks: string[] | null;
 }
 
 /** Key of the wizards' remembered state in the state database. */
 const STATE_KEY = 'jupyterlab-nbtools:productionize';
 
 function defaultState(): IWizardState {
-  return { step: 'tags', options: { name: '', version: '', output: '', purpose: '', venv: false } };
+  return {
+    step: 'tags',
+    options: { name: '', version: '', output: '', purpose: '', venv: false, include: [] }
+  };
 }
 
 /** A wizard at `state`, with no call made yet. */
@@ -61,7 +70,9 @@ export function newWizard(state: IWizardState = defaultState()): INotebookWizard
     refused: null,
     message: null,
     lastError: null,
-    messageCells: ''
+    messageCells: '',
+    setPackage: null,
+    folderNotebooks: null
   };
 }
 

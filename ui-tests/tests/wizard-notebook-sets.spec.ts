@@ -1,0 +1,140 @@
+import { expect } from '@jupyterlab/galata';
+
+import {
+  attachScreenshot,
+  codeCell,
+  inEachTheme,
+  notebookJson,
+  openNotebook,
+  openSection,
+  violations
+} from './helpers';
+import { sharePage, test } from './fixtures';
+import { upload } from './wizard';
+
+/* The Package wizard on notebooks making one package (docs/export.md, "A package from several notebooks"). */
+test.describe('Package wizard over a set of notebooks', () => {
+  const lab = sharePage();
+
+  const core = notebookJson([
+    codeCell('dx', '#| default_exp core'),
+    codeCell('add', '#| export\ndef add(a, b):\n    return a + b')
+  ]);
+  const b = notebookJson([
+    codeCell('dx', '#| default_exp b'),
+    codeCell(
+      'twice',
+      '#| export\nfrom mylib.core import add\n\ndef twice(x):\n    return add(x, x)'
+    ),
+    { ...codeCell('check', 'assert twice(2) == 4'), metadata: { tags: ['test'] } }
+  ]);
+
+  test("a notebook of a set's package extracts the whole set, and says so", async ({
+    tmpPath
+  }, testInfo) => {
+    const page = lab();
+    test.setTimeout(180_000);
+    const notebooks = [`${tmpPath}/nbs/00_core.ipynb`, `${tmpPath}/nbs/01_b.ipynb`];
+    await upload(page, notebooks[0], core);
+    await upload(page, notebooks[1], b);
+    // as `nbtools extract nbs/ --name mylib -o packages/mylib` does
+    const written = await page.request.post('/nbtools/api/extract', {
+      data: {
+        path: notebooks[0],
+        notebooks,
+        name: 'mylib',
+        output: `${tmpPath}/packages/mylib`,
+        dry_run: false
+      }
+    });
+    expect(written.ok(), await written.text()).toBe(true);
+
+    await openNotebook(page, notebooks[1]);
+    const panel = await openSection(page, '01_b.ipynb', 'Package');
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    const set = panel.getByRole('group', { name: /This notebook is one of the 2 notebooks/ });
+    await expect(set).toContainText(`package mylib (${tmpPath}/packages/mylib)`);
+    await expect(set.getByRole('list', { name: 'Notebooks of the package' })).toHaveText(
+      notebooks.join('')
+    );
+    await expect(panel.getByRole('group', { name: 'Include other notebooks' })).toHaveCount(0);
+    await inEachTheme(page, async theme => {
+      expect(await violations(page, testInfo)).toEqual([]);
+      await attachScreenshot(page, testInfo, `wizard-set-package-${theme}`, panel);
+    });
+
+    await panel.getByRole('button', { name: '3. Preview' }).click();
+    await expect(panel.getByTestId('nbtools-preview-summary')).toHaveText(
+      `Package mylib in ${tmpPath}/packages/mylib`
+    );
+    await expect(panel.getByTestId('nbtools-preview-notebooks')).toHaveText(
+      `Made of 2 notebooks: ${notebooks.join(', ')}`
+    );
+    await expect(panel.getByRole('list', { name: 'Package files' })).toContainText(
+      'src/mylib/core.py'
+    );
+
+    // The write updates the set's package: no dialog offering to replace it with 01_b alone.
+    await panel.getByRole('button', { name: '4. Write and test' }).click();
+    await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
+    const saveFirst = page.getByRole('dialog').getByRole('button', { name: 'Save and write' });
+    const summary = panel.getByTestId('nbtools-test-summary');
+    await expect(saveFirst.or(summary)).toBeVisible({ timeout: 60_000 });
+    if (await saveFirst.isVisible()) {
+      await saveFirst.click();
+    }
+    await expect(summary).toContainText(`Written to ${tmpPath}/packages/mylib. 1 passed`, {
+      timeout: 60_000
+    });
+    await expect(page.getByRole('dialog')).toHaveCount(0);
+    const tests = panel.getByRole('list', { name: 'Test results' });
+    await expect(tests.getByRole('button', { name: 'Cell 3' })).toBeVisible(); // 01_b's own
+    expect(await page.contents.directoryExists(`${tmpPath}/nbs/nb_01_b`)).toBe(false);
+  });
+
+  test('the other notebooks of its folder can join a new package, from the keyboard', async ({
+    tmpPath
+  }, testInfo) => {
+    const page = lab();
+    test.setTimeout(180_000);
+    await upload(page, `${tmpPath}/lib/00_core.ipynb`, core);
+    await upload(page, `${tmpPath}/lib/01_b.ipynb`, b);
+    await upload(page, `${tmpPath}/lib/_scratch.ipynb`, notebookJson([codeCell('x', 'x = 1')]));
+    await openNotebook(page, `${tmpPath}/lib/01_b.ipynb`);
+    const panel = await openSection(page, '01_b.ipynb', 'Package');
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    await panel.getByRole('textbox', { name: 'Package name' }).fill('mylib');
+    const include = panel.getByRole('group', { name: 'Include other notebooks' });
+    const other = include.getByRole('checkbox', { name: '00_core.ipynb' });
+    await expect(include.getByRole('checkbox')).toHaveCount(1); // not itself, not _scratch
+    await other.focus();
+    await page.keyboard.press('Space');
+    await expect(other).toBeChecked();
+    await expect(include).toContainText('One package of 2 notebooks');
+    await inEachTheme(page, async theme => {
+      expect(await violations(page, testInfo)).toEqual([]);
+      await attachScreenshot(page, testInfo, `wizard-include-notebooks-${theme}`, panel);
+    });
+
+    await panel.getByRole('button', { name: '3. Preview' }).click();
+    await expect(panel.getByTestId('nbtools-preview-notebooks')).toHaveText(
+      `Made of 2 notebooks: ${tmpPath}/lib/00_core.ipynb, ${tmpPath}/lib/01_b.ipynb`
+    );
+    const files = panel.getByRole('list', { name: 'Package files' });
+    await expect(files).toContainText('src/mylib/core.py');
+    await expect(files).toContainText('src/mylib/b.py');
+    await expect(panel.getByRole('list', { name: 'Problems' })).toHaveCount(0);
+
+    // A notebook included that is gone since: the error is next to the list, nothing else.
+    expect(await page.contents.deleteFile(`${tmpPath}/lib/00_core.ipynb`)).toBe(true);
+    await panel.getByRole('button', { name: 'Refresh preview' }).click();
+    const alert = panel.getByRole('alert');
+    await expect(alert).toContainText('No such notebook or folder');
+    await alert.getByRole('button', { name: 'Change it in Options' }).click();
+    await expect(alert).toHaveCount(0);
+    await expect(include).toHaveAccessibleDescription(/No such notebook or folder/);
+    await other.focus();
+    await page.keyboard.press('Space');
+    await expect(include).not.toHaveAccessibleDescription(/No such notebook/);
+  });
+});
