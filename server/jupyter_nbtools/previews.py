@@ -56,6 +56,12 @@ STOP_GRACE_SECONDS = 5.0
 PREVIEW_ID = re.compile(r"[0-9a-f]{12}")
 #: Seconds the proxied ``/ready``, ``/info`` and ``/openapi.json`` reads may take.
 PROBE_SECONDS = 2.0
+#: While a ready preview's ``/info`` says its lineage is still being recorded
+#: (``lineage_pending``: ``nbtools extract`` records it in the background), a refresh reads it
+#: again, at most every INFO_RETRY_SECONDS, for INFO_PENDING_SECONDS after the first read;
+#: then it stays as last read (a restart of the preview reads it anew).
+INFO_RETRY_SECONDS = 0.5
+INFO_PENDING_SECONDS = 300.0
 #: Seconds a start waits for its preview to be ready or to end (:meth:`ServicePreviews.started`).
 START_WAIT_SECONDS = 15.0
 #: The variable a preview started with an API key reads it from (``--api-key-env``): the key
@@ -97,7 +103,22 @@ class Preview:
     recording: bool = False
     ready: bool = False
     info: dict[str, Any] | None = None
+    #: When ``info`` was first and last read (monotonic seconds).
+    info_first: float = 0.0
+    info_last: float = 0.0
     openapi: dict[str, Any] | None = field(default=None, repr=False)
+
+    def info_due(self) -> bool:
+        """Whether a refresh reads ``/info``: never read yet, or its lineage still pending
+        (within :data:`INFO_PENDING_SECONDS`, every :data:`INFO_RETRY_SECONDS`)."""
+        if self.info is None:
+            return True
+        now = time.monotonic()
+        return (
+            self.info.get("lineage_pending") is True
+            and now - self.info_first < INFO_PENDING_SECONDS
+            and now - self.info_last >= INFO_RETRY_SECONDS
+        )
 
     @property
     def url(self) -> str:
@@ -294,7 +315,8 @@ class ServicePreviews:
             return sorted(self._previews.values(), key=lambda p: p.started)
 
     async def refresh(self, preview: Preview) -> Preview:
-        """Ask a live preview's ``/ready`` (and ``/info`` once ready)."""
+        """Ask a live preview's ``/ready`` (and ``/info`` once ready, again while its lineage is
+        still being recorded: :meth:`Preview.info_due`)."""
         if preview.state == "exited":
             preview.ready = False
             for _ in range(20):  # its last lines, which tell why it ended, read to the end
@@ -304,9 +326,12 @@ class ServicePreviews:
             return preview
         status, _ = await _get_json(f"{preview.url}/ready", preview.api_key)
         preview.ready = status == 200
-        if preview.ready and preview.info is None:
+        if preview.ready and preview.info_due():
             status, info = await _get_json(f"{preview.url}/info", preview.api_key)
-            preview.info = info if status == 200 and isinstance(info, dict) else None
+            if status == 200 and isinstance(info, dict):  # else: as last read
+                preview.info_last = time.monotonic()
+                preview.info_first = preview.info_first or preview.info_last
+                preview.info = info
         return preview
 
     async def openapi(self, preview: Preview) -> dict[str, Any]:

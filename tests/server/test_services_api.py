@@ -18,6 +18,7 @@ from jupyter_nbtools.previews import LOG_LINE_CHARS, LOG_LINES, OutputLog, Servi
 from nbtools import audit
 from nbtools.errors import ConflictError
 from nbtools.export.api import ExtractRequest, run_extract
+from nbtools.export.model import MANIFEST
 from nbtools.jobs.tables import Job
 from nbtools.metrics.tables import MetricValue
 from nbtools.project import Project
@@ -339,6 +340,31 @@ async def test_a_preview_with_an_api_key_and_recording(
     finally:
         project.close()
     assert sum(n or 0 for n in requests) == 3  # the refused calls count too
+
+
+async def test_a_lineage_still_being_recorded_as_the_preview_got_ready_shows_once_recorded(
+    api: Any, jp_root_dir: Path
+) -> None:
+    """Before: /info was read once, as the preview got ready, so a lineage then still being
+    recorded in the background said "restart the preview" for as long as it ran."""
+    package_dir = write_package(jp_root_dir, "scorer", SCORER)
+    manifest_path = jp_root_dir / package_dir / MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    manifest["lineage"] = {"pending": "token", "notebook": "scorer.ipynb"}  # as extract leaves it
+    manifest_path.write_text(json.dumps(manifest))
+    started = await api("POST", "/services", 201, body={"package_dir": package_dir})
+    ready = await settled(api, started["id"])
+    assert (ready["state"], ready["info"]["lineage_pending"]) == ("ready", True)
+    version = {"id": 7, "number": 2, "path": "scorer.ipynb"}
+    manifest["lineage"] = {"notebook_version": version, "environment": None}
+    manifest_path.write_text(json.dumps(manifest))  # as the background recording fills it in
+    for _ in range(50):  # the panel follows a ready preview every second
+        info = (await api("GET", "/services/{preview_id}", 200, preview_id=started["id"]))["info"]
+        if not info["lineage_pending"]:
+            break
+        await asyncio.sleep(0.2)
+    assert (info["lineage_pending"], info["notebook_version_id"]) == (False, 7)
+    await api("DELETE", "/services/{preview_id}", 204, preview_id=started["id"])
 
 
 @pytest.mark.parametrize(

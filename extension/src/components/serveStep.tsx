@@ -147,9 +147,9 @@ export function ServeStep({
 }
 
 /**
- * Where the served package came from, as its `/info` says (read once, as the preview got
- * ready): the notebook version and environment its extraction recorded, and a warning with
- * what to do when a part could not be recorded (`lineage_problems`).
+ * Where the served package came from, as its `/info` says (read again while its lineage is
+ * still being recorded): the notebook version and environment its extraction recorded, and
+ * a warning with what to do when a part could not be recorded (`lineage_problems`).
  */
 function ServedLineage({ info, trans }: { info: ServiceInfo; trans: Trans }): React.ReactElement {
   const version = info.notebook_version;
@@ -163,7 +163,7 @@ function ServedLineage({ info, trans }: { info: ServiceInfo; trans: Trans }): Re
       <p>
         {info.lineage_pending
           ? trans.__(
-              'Its notebook version and environment were still being recorded as the preview started: restart the preview to see them.'
+              'Its notebook version and environment are still being recorded: they show here once recorded (if not within minutes, restart the preview).'
             )
           : `${
               version
