@@ -251,6 +251,52 @@ test.describe('Serve step', () => {
     await expect(lineage).toHaveCount(0);
   });
 
+  test('a lineage still being recorded as the preview got ready shows once recorded, without a restart', async ({
+    tmpPath
+  }, testInfo) => {
+    const page = lab();
+    test.setTimeout(180_000);
+    const path = `${tmpPath}/halver.ipynb`;
+    const cells = [
+      codeCell('predict', '#| serve\ndef predict(x: float) -> float:\n    return x / 2')
+    ];
+    expect(await page.contents.uploadContent(notebookJson(cells), 'text', path)).toBe(true);
+    const written = await page.request.post('/nbtools/api/extract', {
+      data: { path, dry_run: false }
+    });
+    expect(written.ok(), await written.text()).toBe(true);
+    // As `nbtools extract` leaves the manifest while its background process records the lineage.
+    const manifest = `${await serverRoot(page)}/${(await written.json()).output}/.nbtools-extract.json`;
+    const swap = (script: string) => execFileSync('python', ['-c', script, manifest]);
+    swap(
+      'import json, sys; p = sys.argv[1]; m = json.load(open(p)); json.dump(m["lineage"], open(p + ".lineage", "w")); m["lineage"] = {"pending": "token"}; json.dump(m, open(p, "w"))'
+    );
+    const panel = await serveStepOf(page, path);
+    await panel.getByRole('button', { name: 'Start preview' }).click();
+    await expect(panel.getByTestId('nbtools-serve-state')).toContainText('Ready at', {
+      timeout: 60_000
+    });
+    const lineage = panel.getByRole('region', { name: 'Lineage of the served package' });
+    await expect(lineage).toContainText(
+      'Its notebook version and environment are still being recorded: they show here once recorded'
+    );
+    await inEachTheme(page, async theme => {
+      expect(await violations(page, testInfo)).toEqual([]);
+      await attachScreenshot(page, testInfo, `serve-lineage-pending-${theme}`, lineage);
+    });
+
+    // The recording fills the lineage in: the step shows it as the preview runs on.
+    swap(
+      'import json, sys; p = sys.argv[1]; m = json.load(open(p)); m["lineage"] = json.load(open(p + ".lineage")); json.dump(m, open(p, "w"))'
+    );
+    await expect(lineage).toContainText(
+      new RegExp(`Written from notebook version \\d+ of ${path}`)
+    );
+    await expect(lineage).not.toContainText('still being recorded');
+    await panel.getByRole('button', { name: 'Stop' }).click();
+    await expect(lineage).toHaveCount(0);
+  });
+
   test('a preview with an API key and recording: the key field, a refused call, the log followed', async ({
     tmpPath
   }, testInfo) => {
