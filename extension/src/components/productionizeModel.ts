@@ -105,10 +105,14 @@ export class ProductionizeModel extends VDomModel {
 
   /**
    * The notebook at `from` was renamed or moved to `to`: its step and options (and the
-   * answers of its calls) go with it.
+   * answers of its calls) go with it, but what its set and folder are, asked again.
    */
   moveNotebook(from: string, to: string): void {
     this._wizards.move(from, to);
+    // What the server said of its set and folder named the old path: asked again.
+    const moved = this._wizards.get(to);
+    moved.setPackage = null;
+    moved.folderNotebooks = null;
     this._changed();
   }
 
@@ -306,7 +310,7 @@ export class ProductionizeModel extends VDomModel {
       return;
     }
     const wizard = this._wizardOf(panel);
-    if (!wizard.preview) {
+    if (wizard.folderNotebooks === null) {
       await this.runPreview(); // whether the notebook is one of a set's, before writing
     }
     if (!(await this._prompts.saveFirst(panel))) {
