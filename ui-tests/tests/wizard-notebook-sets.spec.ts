@@ -92,6 +92,52 @@ test.describe('Package wizard over a set of notebooks', () => {
     expect(await page.contents.directoryExists(`${tmpPath}/nbs/nb_01_b`)).toBe(false);
   });
 
+  test("a set's notebook renamed in JupyterLab still extracts its set, under its new name", async ({
+    tmpPath
+  }) => {
+    const page = lab();
+    test.setTimeout(180_000);
+    const notebooks = [`${tmpPath}/nbs/00_core.ipynb`, `${tmpPath}/nbs/01_b.ipynb`];
+    await upload(page, notebooks[0], core);
+    await upload(page, notebooks[1], b);
+    const written = await page.request.post('/nbtools/api/extract', {
+      data: {
+        path: notebooks[0],
+        notebooks,
+        name: 'mylib',
+        output: `${tmpPath}/mylib`,
+        dry_run: false
+      }
+    });
+    expect(written.ok(), await written.text()).toBe(true);
+    await openNotebook(page, notebooks[1]);
+    const panel = await openSection(page, '01_b.ipynb', 'Package');
+    await panel.getByRole('button', { name: '3. Preview' }).click();
+    const made = panel.getByTestId('nbtools-preview-notebooks');
+    await expect(made).toHaveText(`Made of 2 notebooks: ${notebooks.join(', ')}`);
+
+    await page.menu.clickMenuItem('File>Rename Notebook…');
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.getByRole('textbox')).toBeFocused();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('01_twice.ipynb');
+    await page.keyboard.press('Enter');
+    await expect(dialog).toHaveCount(0);
+    await expect(panel.getByTestId('nbtools-active-notebook')).toHaveText('01_twice.ipynb');
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    await expect(panel.getByRole('list', { name: 'Notebooks of the package' })).toHaveText(
+      `${notebooks[0]}${tmpPath}/nbs/01_twice.ipynb`
+    );
+    await panel.getByRole('button', { name: '3. Preview' }).click();
+    await expect(panel.getByTestId('nbtools-preview-summary')).toHaveText(
+      `Package mylib in ${tmpPath}/mylib`
+    );
+    await expect(made).toHaveText(
+      `Made of 2 notebooks: ${notebooks[0]}, ${tmpPath}/nbs/01_twice.ipynb`
+    );
+    await expect(panel.getByRole('alert')).toHaveCount(0);
+  });
+
   test('the other notebooks of its folder can join a new package, from the keyboard', async ({
     tmpPath
   }, testInfo) => {
