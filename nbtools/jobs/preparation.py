@@ -66,8 +66,6 @@ def prepare(
     when it ends). A run ended by another process (its worker lost) is read there: its
     executed notebook as far as it was saved and the datasets it used
     (:func:`nbtools.jobs.reaper.end_lost_run`); until it ends it shows no output file."""
-    import nbformat
-
     nb = parse_notebook(raw, source=run.notebook_path)
     declared = declared_parameters(nb)
     try:
@@ -89,13 +87,8 @@ def prepare(
         cells_done=0,
         **({"output_dir": output_dir, "outputs": []} if output_dir is not None else {}),
     )
-    kept = _kept_cells(nb, bool(values))
-    executed = nbformat.reads(_without_outputs(nb, kept), as_version=4)
+    executed, kept = papermill_copy(nb, bool(values))
     executed.metadata[OUTPUT_METADATA_KEY] = {"run_id": run.id, "notebook_path": run.notebook_path}
-    if values:
-        _untag_other_parameters_cells(executed)
-        parameters_at = kept.index(parameters_cell_index(nb) or 0) + 1
-        kept[parameters_at:parameters_at] = kept[parameters_at - 1 : parameters_at]
     return Prepared(
         notebook=executed,
         parameters=values,
@@ -113,9 +106,30 @@ def prepare(
             run.pinned_version_id,
             run.created_by,
         ),
-        recorded={"input_path": run.notebook_path}
-        | ({"parameters": run.parameters} if values else {}),
+        recorded=papermill_record(run.notebook_path, run.parameters),
     )
+
+
+def papermill_copy(nb: Notebook, injecting: bool) -> tuple[Any, list[int]]:
+    """The copy of ``nb`` papermill executes (:func:`_kept_cells`, without outputs; when
+    ``injecting`` parameters, the ``parameters`` tag only on the cell that declares them) and
+    the source's index of each cell of the notebook papermill makes of it (its injected
+    parameters: the parameters cell's)."""
+    import nbformat
+
+    kept = _kept_cells(nb, injecting)
+    copy = nbformat.reads(_without_outputs(nb, kept), as_version=4)
+    if injecting:
+        _untag_other_parameters_cells(copy)
+        parameters_at = kept.index(parameters_cell_index(nb) or 0) + 1
+        kept[parameters_at:parameters_at] = kept[parameters_at - 1 : parameters_at]
+    return copy, kept
+
+
+def papermill_record(notebook_path: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """What the output's ``papermill`` metadata records of a run of ``notebook_path`` with the
+    ``stored`` values (see :attr:`Prepared.recorded`)."""
+    return {"input_path": notebook_path} | ({"parameters": stored} if stored else {})
 
 
 def _kept_cells(nb: Notebook, injecting: bool) -> list[int]:
