@@ -161,6 +161,12 @@ def _clean_up(km: AsyncKernelManager) -> None:
         shutil.rmtree(files, ignore_errors=True)
 
 
+def _kill_unused(kernel: Kernel) -> None:
+    """Kill a started kernel that ran nothing, wait until it is gone and remove its files."""
+    shutil.rmtree(kernel.artifacts_dir, ignore_errors=True)
+    _discard(kernel.km, kernel.kc)
+
+
 class KernelStartError(NbtoolsError):
     """A kernel that was started never answered, or died before it did."""
 
@@ -174,12 +180,14 @@ def _why(said: str | None) -> str:
     return f" (its last line: {said})." + (f" {START_ADVICE}" if limit else "")
 
 
-async def _until_ready(kernel: Kernel, timeout: float) -> None:
+async def _until_ready(kernel: Kernel, timeout: float, setting: str | None = None) -> None:
     """Wait until the kernel answers on shell and its IOPub subscription delivers.
 
     Like ``wait_for_ready`` without its fixed 0.2 s IOPub drain: one IOPub message (the
     status of our own request) proves the subscription is live, so no output can be lost.
-    A kernel that exits meanwhile (killed, or crashed at start) ends the wait at once.
+    A kernel that exits meanwhile (killed, or crashed at start) ends the wait at once; one
+    still silent after ``timeout`` fails the wait, its error naming the ``setting`` that
+    gives it longer, if any.
     """
     from queue import Empty
 
@@ -199,8 +207,9 @@ async def _until_ready(kernel: Kernel, timeout: float) -> None:
                     output=said,
                 ) from None
             if time.monotonic() > deadline:
+                longer = f"; give it longer with {setting}" if setting else ""
                 raise KernelStartError(
-                    f"kernel `{kernel.name}` did not start within {timeout:g} s.",
+                    f"kernel `{kernel.name}` did not start within {timeout:g} s{longer}.",
                     kernel=kernel.name,
                     timeout=timeout,
                 ) from None
@@ -248,7 +257,9 @@ class KernelSource:
     ``on_start`` is told of each kernel as soon as its process exists (before it answers),
     so a supervisor can kill its process group even if this process dies. With a ``zygote``
     (:mod:`nbtools.zygote`), the kernels that qualify are forked from it instead of started
-    as new interpreters; the source owns it and ends it on :meth:`close`.
+    as new interpreters; the source owns it and ends it on :meth:`close`. A kernel silent
+    for ``startup_timeout`` seconds fails its start, the error naming ``timeout_setting``
+    (the option that sets it, e.g. ``--start-timeout``) when given.
     """
 
     def __init__(
@@ -259,8 +270,10 @@ class KernelSource:
         *,
         wait_for_exit: bool = True,
         zygote: Forker | None = None,
+        timeout_setting: str | None = None,
     ) -> None:
         self.prestart, self.on_start, self.startup_timeout = prestart, on_start, startup_timeout
+        self.timeout_setting = timeout_setting
         self.zygote = zygote
         #: Whether :meth:`retire` waits for the kernel to exit (else a detached shell kills
         #: its group after the grace).
@@ -344,10 +357,12 @@ class KernelSource:
             if attach is not None:
                 attach(kernel)
             if not kernel.ready:
-                _run(_until_ready, kernel, self.startup_timeout)
+                _run(_until_ready, kernel, self.startup_timeout, self.timeout_setting)
                 kernel.ready = True
         except BaseException:
-            self.retire(kernel)
+            # it ran nothing: killed now, not asked to shut down (a kernel stuck starting
+            # would not answer, and the command would return before it was gone)
+            _kill_unused(kernel)
             raise
         return kernel
 
@@ -406,8 +421,7 @@ class KernelSource:
         The zygote, if any, ends too, with any kernel it forked that is still running."""
         if self._ready is not None:
             kernel, self._ready = self._ready, None
-            shutil.rmtree(kernel.artifacts_dir, ignore_errors=True)
-            _discard(kernel.km, kernel.kc)
+            _kill_unused(kernel)
         if self.zygote is not None:
             self.zygote.close()
         sweep_leftovers()
