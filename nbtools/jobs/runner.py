@@ -70,7 +70,7 @@ def _papermill(
     progress: runs.Progress,
     cell_timeout: int | None,
     log_output: bool,
-    progress_save_seconds: float,
+    request: RunRequest,
 ) -> None:
     import papermill
 
@@ -95,7 +95,8 @@ def _papermill(
         execution_timeout=cell_timeout,
         recorded=prepared.recorded,
         log_output=log_output,
-        progress_save_seconds=progress_save_seconds,
+        progress_save_seconds=request.progress_save_seconds,
+        report_mode=request.report_mode,
     )
 
 
@@ -428,7 +429,7 @@ def _execute(
             progress,
             run.cell_timeout_seconds,
             log_output,
-            request.progress_save_seconds,
+            request,
         )
         error: BaseException | None = None
     except Exception as exc:  # classified into the outcome below; fails this run only

@@ -47,7 +47,8 @@ class RunRequest:
     the run's kernel records and its harvest keeps. ``cwd`` is the kernel's working directory
     (``nbtools run --cwd``; empty: the notebook's folder). ``progress_save_seconds``
     (``JobsSettings.progress_save_seconds``) is the least time between two saves of the
-    running notebook's progress.
+    running notebook's progress. ``report_mode`` hides the code cells' inputs in the output
+    notebook (``nbtools run --report-mode``, papermill's ``--report-mode``).
     """
 
     run_id: int
@@ -61,6 +62,7 @@ class RunRequest:
     metric_max_bytes: int = DEFAULT_MAX_VALUE_BYTES
     cwd: str = ""
     progress_save_seconds: float = SAVE_EVERY_SECONDS
+    report_mode: bool = False
 
     @classmethod
     def for_project(cls, project: Project, run_id: int, **options: Any) -> RunRequest:
