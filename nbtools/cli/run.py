@@ -1,5 +1,6 @@
-"""``nbtools run NB -p name=value …``: run a notebook once, recorded in the store;
-``nbtools run --reproduce RUN``: run a past run's notebook version and parameters again."""
+"""``nbtools run NB -p name=value …``: run a notebook once, recorded in the store (with
+``--prepare-only``: only write it with its parameters injected); ``nbtools run --reproduce
+RUN``: run a past run's notebook version and parameters again (:mod:`nbtools.cli.reproduce`)."""
 
 from __future__ import annotations
 
@@ -15,15 +16,16 @@ import click
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import fields_as_flags, idempotency_option, json_option, pass_cli
 from nbtools.cli.ids import ID
+from nbtools.cli.options import WholeNumber
 from nbtools.cli.paths import root_relative_option
-from nbtools.errors import CheckFailedError, InvalidInputError
+from nbtools.errors import InvalidInputError
+from nbtools.kernels import STARTUP_TIMEOUT_SECONDS
 from nbtools.project import Project
 from nbtools.unused_imports import skip_format_checks
 
 if TYPE_CHECKING:
     from nbtools.jobs import Interrupt
     from nbtools.kernels import KernelSource
-    from nbtools.lineage import Reproduction
 
 #: The flags of the run's fields, for errors (``--timeout``, not ``timeout_seconds``).
 _FLAGS = {
@@ -145,11 +147,29 @@ def _signals_cancel(interrupt: Interrupt) -> Iterator[list[int]]:
             signal.signal(signum, handler)
 
 
+def run_kernels(start_timeout: int = STARTUP_TIMEOUT_SECONDS) -> KernelSource:
+    """The kernels of one ``nbtools run``: none started ahead, none waited for at its end; a
+    kernel silent for ``start_timeout`` seconds fails the run naming ``--start-timeout``."""
+    from nbtools.kernels import KernelSource
+
+    return KernelSource(
+        prestart=False,
+        wait_for_exit=False,
+        startup_timeout=start_timeout,
+        timeout_setting="--start-timeout",
+    )
+
+
 def booted_kernels(
-    project: Project, path: str, kernel: str | None, cwd: Path | None = None
+    project: Project,
+    path: str,
+    kernel: str | None,
+    cwd: Path | None = None,
+    start_timeout: int = STARTUP_TIMEOUT_SECONDS,
 ) -> KernelSource:
-    """Kernels for one run, its kernel already booting (in its own process, in ``cwd`` or else
-    the notebook's folder) while this one imports, queues and prepares the run.
+    """Kernels for one run (:func:`run_kernels`), its kernel already booting (in its own
+    process, in ``cwd`` or else the notebook's folder) while this one imports, queues and
+    prepares the run.
 
     What cannot be booted now (an unknown kernel, an unreadable notebook) fails again, with
     its proper error recorded on the run, when the run starts.
@@ -157,9 +177,9 @@ def booted_kernels(
     import json
 
     from nbtools.infiles import read_regular
-    from nbtools.kernels import DEFAULT_KERNEL, KernelSource
+    from nbtools.kernels import DEFAULT_KERNEL
 
-    kernels = KernelSource(prestart=False, wait_for_exit=False)
+    kernels = run_kernels(start_timeout)
     try:
         file = project.resolve(path)
         if kernel is None:
@@ -171,7 +191,7 @@ def booted_kernels(
     return kernels
 
 
-def _execute(
+def execute_here(
     cli_ctx: CliContext,
     queue: Callable[[str], int],
     output: Path | None,
@@ -179,12 +199,13 @@ def _execute(
     kernels: KernelSource | None = None,
     log_output: bool = False,
     cwd: Path | None = None,
+    report_mode: bool = False,
     **extra: Any,
 ) -> None:
     """Queue a run with ``queue(claim token)``, execute it here and now (its kernel in ``cwd``,
     else the notebook's folder; ``log_output``: its outputs on standard error as they
-    arrive), print it; exit 1 unless it succeeded, 130/143
-    after SIGINT/SIGTERM (the run is cancelled)."""
+    arrive; ``report_mode``: its output's code inputs hidden), print it; exit 1 unless it
+    succeeded, 130/143 after SIGINT/SIGTERM (the run is cancelled)."""
     from nbtools.atomic import atomic_write
     from nbtools.cli.progress import cells_bar
     from nbtools.cli.runs import fail_unless_succeeded, print_ended
@@ -197,11 +218,10 @@ def _execute(
         run_output,
         show_run,
     )
-    from nbtools.kernels import KernelSource
     from nbtools.metrics import MetricsSettings
 
     project = cli_ctx.project
-    kernels = kernels or KernelSource(prestart=False, wait_for_exit=False)
+    kernels = kernels or run_kernels()
     interrupt = Interrupt()
     with _signals_cancel(interrupt) as received:
         try:
@@ -216,6 +236,7 @@ def _execute(
                 metric_max_bytes=cli_ctx.settings(MetricsSettings).max_value_bytes,
                 cwd=str(cwd or ""),
                 progress_save_seconds=jobs.progress_save_seconds,
+                report_mode=report_mode,
             )
             if cli_ctx.ends_process:
                 # What the command imported and set up lives until the process ends: kept
@@ -247,35 +268,6 @@ def _execute(
     if received:
         raise SystemExit(128 + received[0])
     fail_unless_succeeded(model)
-
-
-def print_reproduction(reproduction: Reproduction) -> None:
-    """What a reproduction runs, then how the environment changed since the original run."""
-    import json
-
-    version, run_id = reproduction.version, reproduction.run_id
-    click.echo(
-        f"Reproducing run {run_id}: {version.path} version {version.number} (id {version.id}), "
-        f"parameters {json.dumps(reproduction.parameters)}."
-    )
-    drift, kernel = reproduction.drift, reproduction.kernel_name
-    baseline = (reproduction.baseline_id or "")[:12]
-    if drift is None:
-        click.echo(f"Environment: not compared. {reproduction.note}")
-    elif drift.empty:
-        click.echo(f"Environment: kernel {kernel} is unchanged since run {run_id} ({baseline}).")
-    else:
-        click.secho(
-            f"Environment: kernel {kernel} changed since run {run_id} ({baseline} -> "
-            f"{(reproduction.current_id or '')[:12]}): {drift.summary()}",
-            fg="yellow",
-        )
-        for line in drift.lines():
-            click.echo(f"  {line}")
-        click.echo(
-            f"Running in the current environment; `nbtools env recreate {baseline} DIR` "
-            "rebuilds the run's."
-        )
 
 
 @click.command()
@@ -310,6 +302,26 @@ def print_reproduction(reproduction: Reproduction) -> None:
     is_flag=True,
     help="Write the notebook's outputs to standard error as its cells run (as papermill's "
     "--log-output), for a CI log; no progress bar then.",
+)
+@click.option(
+    "--report-mode",
+    is_flag=True,
+    help="Hide the code cells' inputs in the output notebook, outputs kept (as papermill's "
+    "--report-mode).",
+)
+@click.option(
+    "--start-timeout",
+    type=WholeNumber(1),
+    default=STARTUP_TIMEOUT_SECONDS,
+    show_default=True,
+    help="Fail the run if its kernel has not started within this many seconds (as "
+    "papermill's --start-timeout).",
+)
+@click.option(
+    "--prepare-only",
+    is_flag=True,
+    help="Write -o's notebook with the parameters injected, as the run would execute it, and "
+    "run nothing; no run is recorded (as papermill's --prepare-only).",
 )
 @click.option(
     "--cwd",
@@ -347,6 +359,9 @@ def run(
     cell_timeout: int | None,
     html: bool,
     log_output: bool,
+    report_mode: bool,
+    start_timeout: int,
+    prepare_only: bool,
     cwd: Path | None,
     purpose: str | None,
     reproduce_run: int | None,
@@ -368,18 +383,38 @@ def run(
             or parameters_file
             or kernel
             or html
+            or prepare_only
             or {timeout, cell_timeout} != {None}
         ):
             raise InvalidInputError(
                 "--reproduce runs the run's own notebook version, parameters and options: "
-                "give no NOTEBOOK, -p, -f, --kernel, --timeout, --cell-timeout or --html with it."
+                "give no NOTEBOOK, -p, -f, --kernel, --timeout, --cell-timeout, --html or "
+                "--prepare-only with it."
             )
-        _reproduce(cli_ctx, reproduce_run, same_env, output, force, as_json, log_output, cwd)
+        from nbtools.cli.reproduce import reproduce
+
+        reproduce(
+            cli_ctx,
+            reproduce_run,
+            same_env,
+            output,
+            force,
+            as_json,
+            log_output,
+            cwd,
+            report_mode,
+            run_kernels(start_timeout),
+        )
         return
     if notebook is None:
         raise InvalidInputError("Give the NOTEBOOK to run, or --reproduce RUN.")
     if same_env:
         raise InvalidInputError("--same-env applies only with --reproduce RUN.")
+    if prepare_only and output is None:
+        raise InvalidInputError(
+            "--prepare-only writes the prepared notebook to --output: give -o FILE.",
+            field="output",
+        )
     project = cli_ctx.project
     path = project.relative(project.resolve(notebook))
     prepare_output(project, output, force, path)
@@ -387,7 +422,11 @@ def run(
     from_text = parameters_file is None
     if parameters_file is not None:  # checked whole before a kernel boots
         values = file_parameters(project, path, parameters_file, values)
-    kernels = booted_kernels(project, path, kernel, cwd)  # first: it boots while we go on
+    if prepare_only and output is not None:
+        _prepare_only(cli_ctx, path, values, from_text, output, kernel, report_mode, as_json)
+        return
+    # first: it boots while we go on
+    kernels = booted_kernels(project, path, kernel, cwd, start_timeout)
 
     def queue(token: str) -> int:
         from nbtools.jobs import queue_run
@@ -408,44 +447,28 @@ def run(
             actor=cli_ctx.actor,
         ).id
 
-    _execute(cli_ctx, queue, output, as_json, kernels, log_output, cwd)
+    execute_here(cli_ctx, queue, output, as_json, kernels, log_output, cwd, report_mode)
 
 
-def _reproduce(
+def _prepare_only(
     cli_ctx: CliContext,
-    run_id: int,
-    same_env: bool,
-    output: Path | None,
-    force: bool,
+    path: str,
+    values: dict[str, Any],
+    from_text: bool,
+    output: Path,
+    kernel: str | None,
+    report_mode: bool,
     as_json: bool,
-    log_output: bool,
-    cwd: Path | None,
 ) -> None:
-    from nbtools.lineage import plan_reproduction, queue_reproduction
+    """``--prepare-only``: the values checked as for a run, the prepared notebook written to
+    ``output``, nothing run nor recorded."""
+    import json
 
-    project = cli_ctx.project
-    reproduction = plan_reproduction(project, run_id)
-    prepare_output(project, output, force, reproduction.version.path)
-    if not as_json:
-        print_reproduction(reproduction)
-    if same_env and reproduction.drift is None:
-        raise CheckFailedError(
-            f"--same-env: the environment cannot be compared. {reproduction.note}",
-            reproduction=reproduction.to_dict(),
-        )
-    if same_env and reproduction.drifted:
-        raise CheckFailedError(
-            f"--same-env: the environment changed since run {run_id}; nothing was run.",
-            reproduction=reproduction.to_dict(),
-        )
-    _execute(
-        cli_ctx,
-        lambda token: (
-            queue_reproduction(project, reproduction, claim=token, actor=cli_ctx.actor).id
-        ),
-        output,
-        as_json,
-        log_output=log_output,
-        cwd=cwd,
-        reproduction=reproduction.to_dict(),
-    )
+    from nbtools.jobs import checked_parameters, write_prepared
+
+    stored = checked_parameters(cli_ctx.project, path, values, from_text=from_text)
+    write_prepared(cli_ctx.project, path, stored, output, kernel, report_mode)
+    if as_json:
+        click.echo(json.dumps({"notebook": path, "parameters": stored, "output": str(output)}))
+    else:
+        click.echo(f"Prepared {path} (not run) in {output}.")

@@ -19,6 +19,7 @@ returns wire models, written as JSON by :func:`nbtools.jsonvalues.json_default`)
     jobs.error_traceback(project, 42)                    # the failing cell's traceback, text
     jobs.notebook_parameters(path)                       # NotebookParameters: the form's
     jobs.checked_parameters(project, "nb.ipynb", {"n": "3"}, from_text=True)  # typed values
+    jobs.write_prepared(project, "nb.ipynb", {"n": 3}, Path("out.ipynb"))  # --prepare-only
     jobs.prune_runs(project, dry_run=True)               # retention; parse_keep_runs
     jobs.preview_schedule("0 6 * * 1-5", "Europe/Lisbon")  # SchedulePreview; schedule_presets()
     jobs.list_schedulers(project)                        # [SchedulerSeen] serving the store
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
     )
     from nbtools.jobs.overview import MAX_PAGE, JobOverview, JobsPage, ListJobsQuery
     from nbtools.jobs.parameters import read_parameters_file, split_assignment
+    from nbtools.jobs.prepare_only import write_prepared
     from nbtools.jobs.presence import SchedulerSeen
     from nbtools.jobs.retention import parse_keep_runs, prune_runs
     from nbtools.jobs.runner import execute_run
@@ -103,6 +105,7 @@ _LAZY = {
     "Progress": ("runs", "Progress"),
     "check_timezone": ("zones", "check_timezone"),
     "queue_run": ("submit", "queue_run"),
+    "write_prepared": ("prepare_only", "write_prepared"),
     "split_assignment": ("parameters", "split_assignment"),
     "read_parameters_file": ("parameters", "read_parameters_file"),
     "InvalidParameterError": ("errors", "InvalidParameterError"),
@@ -164,6 +167,7 @@ __all__ = [
     "split_assignment",
     "summarize_runs",
     "update_job",
+    "write_prepared",
 ]
 
 

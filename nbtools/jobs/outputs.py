@@ -76,15 +76,18 @@ _ERASED_BY = {
 
 def is_run_output(path: Path) -> bool:
     """Whether the file at ``path`` is a run's executed notebook (a copy ``nbtools run -o``
-    wrote, say): its metadata names the run (:data:`OUTPUT_METADATA_KEY`). :class:`OSError`
-    when it cannot be read."""
+    wrote, say), or one ``nbtools run --prepare-only`` wrote: its metadata names the run
+    (:data:`OUTPUT_METADATA_KEY`), or says it was prepared only. :class:`OSError` when it
+    cannot be read."""
     try:
         notebook = json.loads(path.read_bytes())
     except (ValueError, RecursionError):  # not JSON (nor UTF-8), or nested past reading
         return False
     metadata = notebook.get("metadata") if isinstance(notebook, dict) else None
     made_by = metadata.get(OUTPUT_METADATA_KEY) if isinstance(metadata, dict) else None
-    return isinstance(made_by, dict) and isinstance(made_by.get("run_id"), int)
+    return isinstance(made_by, dict) and (
+        isinstance(made_by.get("run_id"), int) or made_by.get("prepared_only") is True
+    )
 
 
 def copy_output_notebook(project: Project, run_id: int) -> str:

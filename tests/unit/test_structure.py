@@ -221,6 +221,7 @@ FACE_CALLERS = (
     "nbtools/cli/metrics.py",
     "nbtools/cli/init.py",
     "nbtools/cli/run.py",
+    "nbtools/cli/reproduce.py",
     "nbtools/cli/runs.py",
     "nbtools/cli/scheduler.py",
     "nbtools/cli/serve.py",
