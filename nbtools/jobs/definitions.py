@@ -214,6 +214,7 @@ def _checked_edit(
         kept_zone=None if "timezone" in changes else current["timezone"],
         kept_name=current["name"],
         pin_note=_PIN_NOTE if "pinned_version_id" in changes and pinned is not None else "",
+        given=[name for name in changes if changes[name] != current.get(name)],
     )
 
 

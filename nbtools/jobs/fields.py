@@ -14,6 +14,7 @@ by :func:`checked_run_fields`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from nbtools.errors import FieldChecks, InvalidInputError
@@ -24,7 +25,7 @@ from nbtools.jobs.pinned import check_pin
 from nbtools.jobs.retention import parse_keep_runs
 from nbtools.jobs.schedules import check_cron
 from nbtools.jobs.submit import check_timeout, checked_parameters
-from nbtools.jobs.tables import MISSED_POLICIES, MISSED_RUN_ONCE
+from nbtools.jobs.tables import MISSED_CATCH_UP, MISSED_POLICIES, MISSED_RUN_ONCE
 from nbtools.jobs.zones import check_timezone
 from nbtools.jsonvalues import shown
 from nbtools.text import check_name_text
@@ -141,10 +142,13 @@ def checked_fields(
     kept_zone: str | None = None,
     kept_name: str | None = None,
     pin_note: str = "",
+    given: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """Validate a full set of job fields; returns them normalized. An unknown field is refused
     at once; otherwise every field refused is named in one error (:class:`FieldChecks`), in
-    the order checked here. ``kept_zone``: the timezone an edit leaves as stored, taken as it
+    the order checked here. ``given``: the fields the caller set (an edit's changed ones;
+    default: all of ``fields``), which may not hold a setting the job's other fields make
+    meaningless (:func:`_check_catch_up_limit`). ``kept_zone``: the timezone an edit leaves as stored, taken as it
     is (an older version's ``localtime``, see :mod:`nbtools.jobs.zones`); any timezone given is
     checked. ``kept_name``: the name an edit leaves as stored (an older version's number is
     kept). ``pin_note``: added to a refusal of the parameters (checked against a pinned
@@ -180,6 +184,7 @@ def checked_fields(
             checked["catch_up_limit"] = _check_int(
                 "catch_up_limit", checked["catch_up_limit"], 1, MAX_CATCH_UP
             )
+        _check_catch_up_limit(checked, checks, fields if given is None else given)
         if checked["name"] is not None and not checks.refused("name"):
             with checks.field():
                 checked["name"] = check_name(checked["name"].strip(), kept=kept_name)
@@ -263,6 +268,25 @@ def _check_missed_policy(policy: object) -> None:
             f"missed_policy must be one of {', '.join(MISSED_POLICIES)}, got {shown(policy)}.",
             field="missed_policy",
         )
+
+
+def _check_catch_up_limit(
+    checked: dict[str, Any], checks: FieldChecks, given: Collection[str]
+) -> None:
+    """Refuse in ``checks`` a catch-up limit ``given`` to a job whose missed-runs policy is not
+    ``catch_up``: only that policy runs several missed times, so the limit would mean nothing."""
+    policy = checked["missed_policy"]
+    if "catch_up_limit" not in given or policy == MISSED_CATCH_UP:
+        return
+    if not checks.refused("missed_policy") and not checks.refused("catch_up_limit"):
+        with checks.field():
+            raise InvalidInputError(
+                f"catch_up_limit counts only under the missed-runs policy {MISSED_CATCH_UP}, "
+                f"and this job's is {policy}: give it the policy {MISSED_CATCH_UP} too, or no "
+                "limit.",
+                field="catch_up_limit",
+                override="missed_policy",
+            )
 
 
 def _check_kernel_name(checked: dict[str, Any], checks: FieldChecks) -> None:

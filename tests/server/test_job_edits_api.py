@@ -55,3 +55,32 @@ async def test_patch_keeps_or_settles_the_missed_due_times(jp_fetch: Any, projec
     assert paused["next_run_at"] is None
     (skipped,) = await call(jp_fetch, "GET", "runs", job_id=paused_id)
     assert (skipped["status"], skipped["skipped"]["count"]) == ("skipped", len(paused_times))
+
+
+async def test_a_catch_up_limit_without_the_catch_up_policy_is_400(
+    jp_fetch: Any, project: Project
+) -> None:
+    """Only the policy catch_up runs several missed times: a limit given with another policy
+    would mean nothing, in a new job or an edit; nothing is stored."""
+    from tornado.httpclient import HTTPClientError
+
+    spec = {"notebook_path": "nb.ipynb", "cron": "daily", "catch_up_limit": 5}
+    job = jobs.create_job(project, {**spec, "missed_policy": "catch_up", "catch_up_limit": 3})
+    for method, path, body in [
+        ("POST", ("jobs",), spec),
+        ("POST", ("jobs",), {**spec, "missed_policy": "skip"}),
+        ("PATCH", ("jobs", str(job.id)), {"missed_policy": "run_once", "catch_up_limit": 5}),
+    ]:
+        with pytest.raises(HTTPClientError) as info:
+            await call(jp_fetch, method, *path, body=body)
+        error = json.loads(info.value.response.body)
+        assert info.value.code == 400
+        assert (error["details"]["field"], error["details"]["override"]) == (
+            "catch_up_limit",
+            "missed_policy",
+        )
+        assert "counts only under the missed-runs policy catch_up" in error["message"]
+    (stored,) = await call(jp_fetch, "GET", "jobs")
+    assert (stored["missed_policy"], stored["catch_up_limit"]) == ("catch_up", 3)
+    dropped = await call(jp_fetch, "PATCH", "jobs", str(job.id), body={"missed_policy": "skip"})
+    assert (dropped["missed_policy"], dropped["catch_up_limit"]) == ("skip", 3)  # kept, unused

@@ -34,6 +34,9 @@ REQUIRED_FIELDS = {"notebook_path": "nb.ipynb"}
 #: the value is refused for that (a 400 naming the field), not for its range.
 REFERENCES = {"pinned_version_id": "There is no notebook version with id"}
 
+#: Fields that mean something only beside another's value, which is sent with them.
+COMPANIONS: dict[str, dict[str, Any]] = {"catch_up_limit": {"missed_policy": "catch_up"}}
+
 
 @pytest.fixture
 def jp_server_config(store_url: str) -> dict[str, Any]:
@@ -122,7 +125,13 @@ async def test_integer_body_fields_have_the_documented_bounds(jp_fetch: Any, job
                         "api",
                         *url.strip("/").split("/"),
                         method=method.upper(),
-                        body=json.dumps({**{n: REQUIRED_FIELDS[n] for n in required}, name: value}),
+                        body=json.dumps(
+                            {
+                                **{n: REQUIRED_FIELDS[n] for n in required},
+                                **COMPANIONS.get(name, {}),
+                                name: value,
+                            }
+                        ),
                         raise_error=False,
                     )
                     reply = json.loads(response.body)

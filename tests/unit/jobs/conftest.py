@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,3 +35,9 @@ def stored(project: Project, run_id: int) -> Run:
     """The run as stored now."""
     with project.store.session() as session:
         return runs.get_run(session, run_id)
+
+
+def catch_up_limit(policy: str, limit: int) -> dict[str, Any]:
+    """A job's ``catch_up_limit`` field under ``policy``: given only with ``catch_up``, the one
+    policy it means something under (any other is refused with it)."""
+    return {"catch_up_limit": limit} if policy == "catch_up" else {}

@@ -19,6 +19,7 @@ from nbtools.jobs.schedules import due_times, next_due, previous_times
 from nbtools.jobs.tables import Job, Run
 from nbtools.project import Project
 from nbtools.store.base import utcnow
+from tests.unit.jobs.conftest import catch_up_limit
 
 HOUR = timedelta(hours=1)
 
@@ -101,7 +102,9 @@ def test_a_changed_policy_decides_for_the_due_times_missed_before_it(
 def test_an_edit_of_the_schedule_settles_what_the_old_one_made_due(
     project: Project, notebook: str, policy: str, ran: int, dropped: int, change: str
 ) -> None:
-    job_id, missed = missed_job(project, notebook, missed_policy=policy, catch_up_limit=2)
+    job_id, missed = missed_job(
+        project, notebook, missed_policy=policy, **catch_up_limit(policy, 2)
+    )
     assert len(missed) == 4
     changes: dict[str, Any] = {"timezone": "Asia/Tokyo"} if change == "timezone" else {}
     if change.startswith("cron"):

@@ -147,7 +147,7 @@ def test_the_largest_options_are_stored(
         "--catch-up-limit": "1000",
         "--keep-runs": "1000000",
     }
-    args = [item for pair in options.items() for item in pair]
+    args = [item for pair in options.items() for item in pair] + ["--missed", "catch_up"]
     added = nbtools(tmp_path, "--db-url", store_url, "schedule", "add", "nb.ipynb", *args, "--json")
     assert added.exit_code == 0, added.output
     job = json.loads(added.stdout)
@@ -266,6 +266,18 @@ def test_catch_up_policy_and_skipped_runs_in_the_cli(
     too_many = nbtools(tmp_path, "schedule", "edit", str(job["id"]), "--catch-up-limit", "1001")
     assert too_many.exit_code == 2
     assert "--catch-up-limit must be a whole number from 1 to 1000" in too_many.output
+    for command, *args in [
+        ("add", "nb.ipynb", "--cron", "hourly", "--catch-up-limit", "5"),
+        ("add", "nb.ipynb", "--missed", "skip", "--catch-up-limit", "5"),
+        ("edit", str(job["id"]), "--missed", "run_once", "--catch-up-limit", "5"),
+    ]:  # the limit means something under catch_up only
+        meaningless = nbtools(tmp_path, "schedule", command, *args)
+        assert meaningless.exit_code == 2, meaningless.output
+        assert "--catch-up-limit counts only under the missed-runs policy catch_up" in (
+            meaningless.output
+        )
+        assert "See --missed." in meaningless.output
+    assert len(json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout)) == 1
 
     project = Project(tmp_path)
     first = datetime.fromisoformat(job["next_run_at"])

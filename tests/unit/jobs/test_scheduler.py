@@ -23,6 +23,7 @@ from nbtools.jobs.tables import Job, Run
 from nbtools.project import Project
 from tests.clock import Clock
 from tests.conftest import make_notebook
+from tests.unit.jobs.conftest import catch_up_limit
 
 UTC = timezone.utc
 
@@ -83,7 +84,11 @@ def test_missed_run_policy_after_downtime(
     project: Project, notebook: str, policy: str, ran: list[int], dropped: int
 ) -> None:
     _, clock = job_with(
-        project, notebook, cron="*/15 * * * *", missed_policy=policy, catch_up_limit=5
+        project,
+        notebook,
+        cron="*/15 * * * *",
+        missed_policy=policy,
+        **catch_up_limit(policy, 5),
     )
     first_due = clock.now
     clock.now = first_due + timedelta(hours=3, minutes=7)  # due times 0..12 were missed
@@ -122,7 +127,11 @@ def test_ten_thousand_missed_minutes_are_bounded(
     project: Project, notebook: str, policy: str, ran: int
 ) -> None:
     _, clock = job_with(
-        project, notebook, cron="* * * * *", missed_policy=policy, catch_up_limit=1000
+        project,
+        notebook,
+        cron="* * * * *",
+        missed_policy=policy,
+        **catch_up_limit(policy, 1000),
     )
     first_due = clock.now
     clock.now = first_due + timedelta(minutes=9999, seconds=30)  # 10,000 due times missed
