@@ -1,6 +1,7 @@
 """Free text a person gives (a description, an owner, a version's message): the one check of
 what a database column can hold, shared by every field of that kind; the one check of a name
-shown on one line (a job's, a kernel's, an imported file's: :func:`check_name_text`); and the
+shown on one line (a job's, a kernel's, an imported file's: :func:`check_name_text`); the
+one check of a search's words (:func:`check_search_text`); and the
 one check that text given on the command line or in the environment is UTF-8
 (:func:`require_utf8`)."""
 
@@ -35,20 +36,38 @@ def check_name_text(name: str, field: str, what: str) -> str:
     a tab, an escape, which would break or recolour the line it is shown on) and no
     bidirectional control (:data:`BIDI_CONTROLS`, which would show it as another name)."""
     for index, char in enumerate(name, 1):
-        if char == "\0":
-            kind = "NUL"
-        elif unicodedata.category(char) == "Cc":
-            kind = "a control character"
-        elif char in BIDI_CONTROLS:
+        kind = _control(char)
+        if kind is None and char in BIDI_CONTROLS:
             kind = "a bidirectional control, which shows the text around it reordered"
-        else:
-            continue
-        raise InvalidInputError(
-            f"{what} cannot hold {kind} (U+{ord(char):04X}, character {index}): a name is "
-            "shown on one line as it is written; remove it.",
-            field=field,
-        )
+        if kind is not None:
+            raise InvalidInputError(
+                f"{what} cannot hold {kind} (U+{ord(char):04X}, character {index}): a name is "
+                "shown on one line as it is written; remove it.",
+                field=field,
+            )
     return name
+
+
+def check_search_text(text: str, field: str) -> str:
+    """``text``, the words of a search given as the input ``field`` (a query's ``q``), once
+    it holds no NUL and no other control character: none is in what is searched, and a web
+    server may read one as a space (tornado does), which would search for other words."""
+    for index, char in enumerate(text, 1):
+        kind = _control(char)
+        if kind is not None:
+            raise InvalidInputError(
+                f"A search cannot hold {kind} (U+{ord(char):04X}, character {index}): search "
+                "for words as they are written; remove it.",
+                field=field,
+            )
+    return text
+
+
+def _control(char: str) -> str | None:
+    """What ``char`` is called when it is NUL or another control character (None if not)."""
+    if char == "\0":
+        return "NUL"
+    return "a control character" if unicodedata.category(char) == "Cc" else None
 
 
 def require_utf8(

@@ -26,6 +26,7 @@ from nbtools.data.catalog import Dataset, datasets_by_id
 from nbtools.data.words import split_words
 from nbtools.errors import InvalidInputError
 from nbtools.ids import check_limit
+from nbtools.text import check_search_text
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -93,7 +94,9 @@ def search_datasets(
 def search_words(query: str, field: str = "query") -> list[str]:
     """The different words of ``query``, in their order (a word said again adds nothing to
     match); refused naming ``field`` when there are none, more than :data:`MAX_SEARCH_WORDS`,
-    or more than :data:`MAX_SEARCH_LENGTH` characters."""
+    or more than :data:`MAX_SEARCH_LENGTH` characters, or holding a control character
+    (:func:`~nbtools.text.check_search_text`)."""
+    check_search_text(query, field)
     if len(query) > MAX_SEARCH_LENGTH:
         raise InvalidInputError(
             f"The search is {len(query)} characters long: at most {MAX_SEARCH_LENGTH}. "

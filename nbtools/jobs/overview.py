@@ -36,6 +36,7 @@ from nbtools.jobs.tables import (
 )
 from nbtools.jobs.views import JobSpec
 from nbtools.jsonvalues import WireModel
+from nbtools.text import check_search_text
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -75,6 +76,8 @@ class ListJobsQuery:
     limit: int = 25
 
     def check(self) -> ListJobsQuery:
+        if self.text is not None:  # the REST API's ?q=
+            check_search_text(self.text, "q")
         if self.status is not None and self.status not in STATUS_FILTERS:
             raise InvalidInputError(
                 f"Unknown status {self.status!r:.40}; use one of {', '.join(STATUS_FILTERS)}.",

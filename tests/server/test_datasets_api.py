@@ -97,6 +97,7 @@ TOO_MANY_WORDS = " ".join(f"w{chr(97 + n // 26)}{chr(97 + n % 26)}" for n in ran
     [
         (("search",), {}, 400, "q"),
         (("search",), {"q": "***"}, 400, "q"),
+        (("search",), {"q": "payment\x01"}, 400, "q"),  # read as "payment " by tornado
         (("search",), {"q": TOO_MANY_WORDS}, 400, "q"),
         (("search",), {"q": "a " * 501}, 400, "q"),  # 3,000 such words: a minute of CPU
         (("search",), {"q": "x", "limit": "0"}, 400, "limit"),

@@ -58,6 +58,8 @@ async def test_pages_filters_and_sorts(jp_fetch: Any, project: Project) -> None:
         ({"offset": "two"}, "offset"),
         ({"limit": "0"}, "limit"),
         ({"limit": "201"}, "limit"),
+        ({"q": "\0"}, "q"),  # read as a space by tornado: no words, every job
+        ({"q": "gam\x1b"}, "q"),
     ],
 )
 async def test_a_bad_argument_is_400_naming_it(

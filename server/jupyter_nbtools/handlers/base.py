@@ -238,7 +238,21 @@ class NbtoolsHandler(APIHandler):
         as sent (tornado drops the spaces and line breaks at its ends otherwise)."""
         value = self.get_query_argument(name, default=None, strip=strip)
         if not value:
-            raise InvalidInputError(f"The query argument {name!r} is required.", field=name)
+            raise _missing(name)
+        return value
+
+    def text_argument(self, name: str) -> str | None:
+        """A query argument as sent (None when absent): where tornado's own reading turns a
+        control character into a space (``?q=%00`` read as ``" "``, no words: every job),
+        the core refuses it, naming the argument (:func:`~nbtools.text.check_search_text`)."""
+        values = self.request.query_arguments.get(name)
+        return None if not values else self.decode_argument(values[-1], name)
+
+    def required_text_argument(self, name: str) -> str:
+        """A query argument as sent (:meth:`text_argument`), present and not empty."""
+        value = self.text_argument(name)
+        if not value:
+            raise _missing(name)
         return value
 
     def path_argument(self, name: str = "path") -> str:
@@ -453,3 +467,8 @@ class NbtoolsHandler(APIHandler):
             self.log.error(
                 "Uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb)
             )
+
+
+def _missing(name: str) -> InvalidInputError:
+    """The refusal of a request without its query argument ``name``."""
+    return InvalidInputError(f"The query argument {name!r} is required.", field=name)

@@ -43,7 +43,7 @@ class DatasetSearchHandler(NbtoolsHandler):
     def get(self) -> None:
         found = data.search_datasets(
             self.project,
-            self.required_argument("q"),
+            self.required_text_argument("q"),
             self.whole_number_argument("limit", 20, least=1, most=data.MAX_SEARCH_LIMIT) or 20,
             field="q",
         )

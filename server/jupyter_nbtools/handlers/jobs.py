@@ -115,7 +115,7 @@ class JobsOverviewHandler(JobsHandlerBase):
                 f"The argument 'order' must be asc or desc, not {order!r:.40}.", field="order"
             )
         query = jobs.ListJobsQuery(
-            text=self.get_query_argument("q", None),
+            text=self.text_argument("q"),
             status=self.get_query_argument("status", None),
             sort=self.get_query_argument("sort", "name"),
             descending=order == "desc",

@@ -94,6 +94,8 @@ def test_a_search_s_cost_is_bounded_and_a_repeated_word_adds_nothing(catalog: Pr
     for query, told in [
         (f"{most} wbg", "The search has 33 different words: at most 32."),
         ("pay " * 250 + "x", "The search is 1001 characters long: at most 1000."),
+        ("pay\tment", r"A search cannot hold a control character \(U\+0009, character 4\)"),
+        ("\0", r"A search cannot hold NUL \(U\+0000, character 1\)"),
     ]:
         with pytest.raises(InvalidInputError, match=told) as refused:
             search_datasets(catalog, query)
