@@ -160,15 +160,29 @@ class Preview:
         if not code:
             return None
         reason = self.log.told(self.package).rstrip(".")
-        details = {"field": "package_dir", "id": self.id, "state": "exited", "exit_code": code}
-        where = f"(exit code {code}; its log: GET /services/{self.id}/log)"
+        details = {
+            "field": "package_dir",
+            "id": self.id,
+            "state": "exited",
+            "exit_code": code,
+            "log": f"/services/{self.id}/log",  # its whole log, a path of this API
+        }
         if code == 2 and reason.startswith(DATA_REFUSED):
-            message = f"The preview of {self.package} was refused at start-up: {reason} {where}."
+            message = (
+                f"The preview of {self.package} was refused at start-up: {reason}. Change what "
+                "it names, then start the preview again."
+            )
             return PolicyRefusedError(message, **details)
         if code == 2:
-            message = f"The preview of {self.package} could not start: {reason} {where}."
+            message = (
+                f"The preview of {self.package} could not start: {reason}. Change what it "
+                "names, then start the preview again."
+            )
             return InvalidInputError(message, **details)
-        message = f"The preview of {self.package} failed at start-up: {reason} {where}."
+        message = (
+            f"The preview of {self.package} failed at start-up: {reason}. Its log shows the "
+            "whole start-up: fix what failed, then start the preview again."
+        )
         return ConflictError(message, **details)
 
 

@@ -240,10 +240,10 @@ async def test_a_preview_that_fails_at_startup_is_answered_with_why(
     package_dir = write_package(jp_root_dir, "broken", BROKEN)
     failed = await api("POST", "/services", 409, body={"package_dir": package_dir})
     assert failed["error"] == "ConflictError"
-    assert failed["message"].startswith(
-        "The preview of broken failed at start-up: RuntimeError: model file missing: SEE-LOG "
-        "(exit code 3; its log: GET /services/"
-    ), failed
+    assert failed["message"] == (
+        "The preview of broken failed at start-up: RuntimeError: model file missing: SEE-LOG. "
+        "Its log shows the whole start-up: fix what failed, then start the preview again."
+    ), failed  # what to do, in JupyterLab too: its log's address is a field of its own
     details = failed["details"]
     assert (details["field"], details["state"], details["exit_code"]) == (
         "package_dir",
@@ -251,6 +251,7 @@ async def test_a_preview_that_fails_at_startup_is_answered_with_why(
         3,
     )
     ids = {"preview_id": details["id"]}
+    assert details["log"] == f"/services/{details['id']}/log"
     ended = await api("GET", "/services/{preview_id}", 200, **ids)
     assert ended["state"] == "exited"
     assert ended["failure"] == failed  # shown as the start answered it
@@ -287,6 +288,8 @@ async def test_a_preview_whose_data_use_is_refused_at_start_up_is_answered_403(
         "The preview of rows was refused at start-up: data use refused: Dataset 'pii' is "
         "personal data: using it needs a purpose (allowed purposes: churn-model)"
     ), refused
+    assert refused["message"].endswith(". Change what it names, then start the preview again.")
+    assert refused["details"]["log"] == f"/services/{refused['details']['id']}/log"
     assert refused["details"]["field"] == "package_dir"
     assert refused["details"]["exit_code"] == 2
     shown = await api("GET", "/services/{preview_id}", 200, preview_id=refused["details"]["id"])
