@@ -24,7 +24,7 @@ from nbtools import zygote as zygote_module
 from nbtools.jobs.executors.local import LocalExecutor
 from nbtools.jobs.runs import get_run
 from nbtools.jobs.submit import queue_run
-from nbtools.kernels import KernelSource
+from nbtools.kernels import Kernel, KernelSource
 from nbtools.project import Project
 from nbtools.zygote import Zygote
 from tests.conftest import NotebookFactory
@@ -157,16 +157,31 @@ def test_a_zygote_closed_while_its_kernels_exit_kills_the_rest_and_exits_cleanly
     SIGCHLD handled in the middle of its loop) stop neither the loop nor the zygote."""
     zygote = Zygote()
     kernels = KernelSource(prestart=False, zygote=zygote)
+    taken: list[Kernel] = []
+    unretired: list[Kernel] = []
     try:
-        taken = [kernels.take("python3", tmp_path) for _ in range(8)]
+        for _ in range(8):
+            taken.append(kernels.take("python3", tmp_path))
+            unretired.append(taken[-1])
         pids = [kernel.km.provisioner.pid for kernel in taken]
         for kernel in taken[::2]:  # asked to shut down: they exit on their own meanwhile
+            unretired.remove(kernel)
             kernels.retire(kernel, wait=False)
         zygote.close()
         wait_until(lambda: all(gone(pid) for pid in pids), "every kernel to end")
     finally:
+        for kernel in unretired:  # killed with the zygote: their clients and files are left
+            kernels.retire(kernel)
         kernels.close()
+    assert [kernel for kernel in taken if left_behind(kernel)] == []
     assert "Traceback" not in capfd.readouterr().err
+
+
+def left_behind(kernel: Kernel) -> bool:
+    """Whether this process still holds something of ``kernel``: its client's channels, its
+    files (connection file, sockets, output) or its artifacts directory."""
+    files = Path(kernel.km.connection_file).parent
+    return kernel.kc.channels_running or files.exists() or kernel.artifacts_dir.exists()
 
 
 def test_a_sigterm_to_the_schedulers_group_leaves_the_zygote_to_end_its_kernels_quietly(
