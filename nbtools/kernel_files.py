@@ -5,9 +5,11 @@ owner is gone.
 
 ::
 
-    from nbtools.kernel_files import files_dir, last_line, sweep_leftovers
+    from nbtools.kernel_files import files_dir, last_line, output_size, sweep_leftovers
     files = files_dir()                             # $TMPDIR/nbtools-kernel-PID-…/
     last_line(str(files / "kernel.json"))           # "No module named x", or None
+    since = output_size(str(files / "kernel.json")) # then, after a run: only its lines
+    last_line(str(files / "kernel.json"), since)
     sweep_leftovers()                               # directories of owners killed
 """
 
@@ -61,12 +63,22 @@ def output_file(connection_file: str) -> Path:
     return Path(connection_file).parent / OUTPUT_FILE
 
 
-def last_line(connection_file: str) -> str | None:
+def output_size(connection_file: str) -> int:
+    """How many bytes the kernel of ``connection_file`` has written to its own output so far
+    (0 when there is none): where what it says from now on starts (:func:`last_line`)."""
+    try:
+        return output_file(connection_file).stat().st_size
+    except OSError:
+        return 0
+
+
+def last_line(connection_file: str, since: int = 0) -> str | None:
     """The last line the kernel of ``connection_file`` wrote to its own output (a crash's
-    exception, libzmq's abort), if any."""
+    exception, libzmq's abort), if any; with ``since`` (an :func:`output_size` taken before),
+    only a line written after it, never an older one."""
     try:
         with output_file(connection_file).open("rb") as output:
-            output.seek(max(0, output.seek(0, os.SEEK_END) - OUTPUT_TAIL_BYTES))
+            output.seek(max(since, output.seek(0, os.SEEK_END) - OUTPUT_TAIL_BYTES))
             tail = output.read().decode(errors="replace")
     except OSError:
         return None

@@ -180,6 +180,13 @@ def _why(said: str | None) -> str:
     return f" (its last line: {said})." + (f" {START_ADVICE}" if limit else "")
 
 
+def died_saying(said: str | None) -> str:
+    """The error of a run whose kernel died as it ran, having said ``said`` last meanwhile
+    (:func:`~nbtools.kernel_files.last_line` of what it wrote since the run started; None:
+    nothing): "kernel died", with that line."""
+    return "kernel died" + (_why(said) if said else "")
+
+
 async def _until_ready(kernel: Kernel, timeout: float, setting: str | None = None) -> None:
     """Wait until the kernel answers on shell and its IOPub subscription delivers.
 

@@ -16,6 +16,7 @@ import re
 import socket
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +34,8 @@ from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.preparation import Prepared, prepare, source_index
 from nbtools.jobs.tables import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.jobs.watchdog import HEARTBEAT_SECONDS, INTERRUPTED, Interrupt, Watchdog
-from nbtools.kernels import Kernel, KernelSource
+from nbtools.kernel_files import last_line, output_size
+from nbtools.kernels import Kernel, KernelSource, died_saying
 from nbtools.limits import MAX_BYTES_ENV
 from nbtools.store.database import store_failure
 
@@ -106,8 +108,11 @@ def _outcome(
     error: BaseException | None,
     watchdog: Watchdog,
     progress: runs.Progress,
+    kernel_said: Callable[[], str | None],
 ) -> Outcome:
-    """Classify how the run ended (``prepared`` is None when it failed before executing)."""
+    """Classify how the run ended (``prepared`` is None when it failed before executing);
+    ``kernel_said``: the last line its kernel wrote to its own output while it ran, read
+    when the kernel died."""
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
@@ -159,7 +164,7 @@ def _outcome(
             status=TIMED_OUT,
         )
     if isinstance(error, DeadKernelError):
-        return Outcome.failed("DeadKernelError", "kernel died", cell)
+        return Outcome.failed("DeadKernelError", died_saying(kernel_said()), cell)
     if isinstance(error, RecursionError):
         return Outcome.failed(
             "RecursionError",
@@ -399,6 +404,11 @@ def _execute(
     kernel: Kernel | None = None
     lineage: RunStartedInBackground | None = None
     output = out_dir / f"{Path(run.notebook_path).stem}.ipynb"
+    said_from = 0  # the size of the kernel's own output as the run starts
+
+    def kernel_said() -> str | None:
+        return None if kernel is None else last_line(kernel.km.connection_file, said_from)
+
     try:
         raw, cwd = _read_input(project, run, request, remote)
         prepared = prepare(project, run, worker, raw, cwd, kept)
@@ -422,6 +432,7 @@ def _execute(
             }
         )
         watchdog.executing()
+        said_from = output_size(kernel.km.connection_file)  # what it says from here is the run's
         _papermill(
             prepared,
             output,
@@ -438,7 +449,7 @@ def _execute(
             prepared = None  # failed before executing: no cells were run
     watchdog.stop()
     try:
-        outcome = _outcome(prepared, run, error, watchdog, progress)
+        outcome = _outcome(prepared, run, error, watchdog, progress, kernel_said)
         if prepared is not None and prepared.started is not None and _stopped(error):
             from nbtools.jobs.stopped import mark_stopped  # only a stopped run needs it
 

@@ -27,6 +27,16 @@ from nbtools.jobs.tables import Run
 from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 from nbtools.project import Project
 
+#: A cell that writes a line to its kernel's own fd 2 (the kernel's output file, through
+#: ipykernel's pipe: it waits until the line is there), then kills its kernel.
+SAYS_AND_DIES = """import os, signal, time
+from ipykernel import get_connection_file
+output = os.path.join(os.path.dirname(get_connection_file()), 'output')
+os.write(2, b'model weights corrupt: giving up\\n')
+while b'giving up' not in open(output, 'rb').read():
+    time.sleep(0.01)
+os.kill(os.getpid(), signal.SIGKILL)"""
+
 #: Notes that it started (a ``started`` file), then waits for a ``go`` file before it ends:
 #: a run held running until the test lets it go.
 WAITS_FOR_GO = (

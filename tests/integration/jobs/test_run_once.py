@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from nbtools.cli.app import cli
 from tests.conftest import NotebookFactory, nbtools, run_python
-from tests.integration.jobs.conftest import processes_with, spawner
+from tests.integration.jobs.conftest import SAYS_AND_DIES, processes_with, spawner
 
 pytestmark = pytest.mark.slow
 
@@ -124,6 +124,21 @@ def test_kernel_death_fails_with_kernel_died_and_keeps_output(
     )
     Path(model["output_notebook"]).write_text("{damaged")
     assert nbtools(tmp_path, "runs", "show", "1").exit_code == 0
+
+
+def test_a_kernel_that_dies_saying_why_fails_the_run_with_its_last_line(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """The kernel's last line written while the run ran is the error's, where it said
+    "kernel died" alone; a line written before the run (its start-up) is never shown:
+    tests/unit/test_kernel_files.py."""
+    notebook_factory("nb.ipynb", [("code", SAYS_AND_DIES, [])])
+    code, model = run_json(tmp_path, "nb.ipynb")
+    assert code == 1
+    said = "kernel died (its last line: model weights corrupt: giving up)."
+    assert (model["error"]["name"], model["error"]["message"]) == ("DeadKernelError", said)
+    shown = nbtools(tmp_path, "runs", "show", "1").stdout
+    assert f"Traceback of run 1 (cell 1):\nDeadKernelError: {said}" in shown
 
 
 def test_timeout_kills_the_kernel_and_its_children(

@@ -29,6 +29,7 @@ from nbtools.zygote import Zygote
 from tests.conftest import NotebookFactory
 from tests.integration.jobs.conftest import (
     NOTE_PIDS,
+    SAYS_AND_DIES,
     DoneLog,
     gone,
     processes_with,
@@ -129,6 +130,23 @@ def test_a_forked_kernel_killed_by_a_signal_fails_its_run_and_takes_its_children
     with project.store.session() as session:
         assert get_run(session, run.id).error_message == "kernel died"
     wait_until(lambda: processes_with(marker) == [], "the notebook's child to end")
+
+
+def test_a_forked_kernel_that_dies_saying_why_fails_its_run_with_its_last_line(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    executor: LocalExecutor,
+    done_log: DoneLog,
+) -> None:
+    """A scheduler's kernel (forked by the zygote) writes to its own output file too."""
+    notebook_factory("says.ipynb", [("code", SAYS_AND_DIES, [])])
+    run = queue_run(project, "says.ipynb", {})
+    executor.submit(request(project, run.id))
+    assert done_log.wait(run.id) == "failed"
+    with project.store.session() as session:
+        assert get_run(session, run.id).error_message == (
+            "kernel died (its last line: model weights corrupt: giving up)."
+        )
 
 
 def test_the_exit_code_of_a_forked_kernel_comes_from_its_zygote(tmp_path: Path) -> None:
