@@ -1,4 +1,5 @@
 import { expect } from '@jupyterlab/galata';
+import { execFileSync } from 'child_process';
 
 import {
   attachScreenshot,
@@ -16,7 +17,63 @@ import { upload, writeAsked } from './wizard';
 test.describe('Package wizard over an existing package', () => {
   const lab = sharePage();
 
-  test('a renamed notebook is offered its old package, and updates it under its import name', async ({
+  test('a notebook renamed in JupyterLab takes its package along: the wizard updates it without asking', async ({
+    tmpPath
+  }) => {
+    const page = lab();
+    test.setTimeout(180_000);
+    const tagged = notebookJson([
+      { ...codeCell('fn', 'def report():\n    return 1'), metadata: { tags: ['export'] } },
+      codeCell('use', 'report()')
+    ]);
+    await upload(page, `${tmpPath}/report.ipynb`, tagged);
+    const written = await page.request.post('/nbtools/api/extract', {
+      data: {
+        path: `${tmpPath}/report.ipynb`,
+        output: `${tmpPath}/packages/report`,
+        dry_run: false
+      }
+    });
+    expect(written.ok(), await written.text()).toBe(true);
+    // the lineage recorded in the background (its pin is what the rename follows)
+    const root = (
+      (await (await page.request.get('/nbtools/api/status')).json()) as { root: string }
+    ).root;
+    const manifest = `${root}/${tmpPath}/packages/report/.nbtools-extract.json`;
+    await expect
+      .poll(() =>
+        execFileSync('python', [
+          '-c',
+          'import json, sys; print(json.load(open(sys.argv[1])).get("lineage", {}).get("notebook_version"))',
+          manifest
+        ]).toString()
+      )
+      .toContain('id');
+    expect(
+      await page.contents.renameFile(`${tmpPath}/report.ipynb`, `${tmpPath}/quarterly.ipynb`)
+    ).toBe(true);
+    await openNotebook(page, `${tmpPath}/quarterly.ipynb`);
+    const panel = await openSection(page, 'quarterly.ipynb', 'Package');
+    await panel.getByRole('button', { name: '3. Preview' }).click();
+    const summary = panel.getByTestId('nbtools-preview-summary');
+    await expect(summary).toHaveText(`Package report in ${tmpPath}/packages/report`);
+    await expect(panel.getByRole('note')).toHaveCount(0);
+    await panel.getByRole('button', { name: '4. Write and test' }).click();
+    await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
+    // Opening the notebook changed it (as any open does): the one question is to save it first,
+    // never whether to replace another notebook's package.
+    const dialog = page.getByRole('dialog');
+    await expect(dialog).toContainText('Save the notebook first?');
+    await dialog.getByRole('button', { name: 'Save and write' }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(panel.getByTestId('nbtools-test-summary')).toContainText(
+      `Written to ${tmpPath}/packages/report.`,
+      { timeout: 60_000 }
+    );
+    expect(await page.contents.directoryExists(`${tmpPath}/quarterly`)).toBe(false);
+  });
+
+  test('a renamed notebook whose package did not follow is offered its old package, and updates it under its import name', async ({
     tmpPath
   }, testInfo) => {
     const page = lab();
@@ -38,6 +95,15 @@ test.describe('Package wizard over an existing package', () => {
     expect(
       await page.contents.renameFile(`${tmpPath}/report.ipynb`, `${tmpPath}/quarterly.ipynb`)
     ).toBe(true);
+    // As a package written before its lineage was recorded (or by an nbtools older than the
+    // rename hook's) is left: its manifest still names the notebook's old path.
+    const status = await page.request.get('/nbtools/api/status');
+    const root = ((await status.json()) as { root: string }).root;
+    execFileSync('python', [
+      '-c',
+      'import json, sys; p = sys.argv[1]; m = json.load(open(p)); m["notebook_path"] = m["notebook_path"].replace("quarterly.ipynb", "report.ipynb"); json.dump(m, open(p, "w"))',
+      `${root}/${tmpPath}/packages/report/.nbtools-extract.json`
+    ]);
     await openNotebook(page, `${tmpPath}/quarterly.ipynb`);
     const panel = await openSection(page, 'quarterly.ipynb', 'Package');
     await panel.getByRole('button', { name: '3. Preview' }).click();
