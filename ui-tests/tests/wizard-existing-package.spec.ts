@@ -1,4 +1,5 @@
 import { expect } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { execFileSync } from 'child_process';
 
 import {
@@ -13,6 +14,22 @@ import {
 import { sharePage, test } from './fixtures';
 import { upload, writeAsked } from './wizard';
 
+/**
+ * Upload `report.ipynb` (one exported function) to `folder` and write its package into
+ * `folder/packages/report`, as `nbtools extract report.ipynb -o packages/report` does.
+ */
+async function reportPackage(page: IJupyterLabPageFixture, folder: string): Promise<void> {
+  const tagged = notebookJson([
+    { ...codeCell('fn', 'def report():\n    return 1'), metadata: { tags: ['export'] } },
+    codeCell('use', 'report()')
+  ]);
+  await upload(page, `${folder}/report.ipynb`, tagged);
+  const written = await page.request.post('/nbtools/api/extract', {
+    data: { path: `${folder}/report.ipynb`, output: `${folder}/packages/report`, dry_run: false }
+  });
+  expect(written.ok(), await written.text()).toBe(true);
+}
+
 /* The Package wizard: writing where a package already is: another notebook's, a renamed notebook's, files edited by hand or other files. */
 test.describe('Package wizard over an existing package', () => {
   const lab = sharePage();
@@ -22,19 +39,7 @@ test.describe('Package wizard over an existing package', () => {
   }) => {
     const page = lab();
     test.setTimeout(180_000);
-    const tagged = notebookJson([
-      { ...codeCell('fn', 'def report():\n    return 1'), metadata: { tags: ['export'] } },
-      codeCell('use', 'report()')
-    ]);
-    await upload(page, `${tmpPath}/report.ipynb`, tagged);
-    const written = await page.request.post('/nbtools/api/extract', {
-      data: {
-        path: `${tmpPath}/report.ipynb`,
-        output: `${tmpPath}/packages/report`,
-        dry_run: false
-      }
-    });
-    expect(written.ok(), await written.text()).toBe(true);
+    await reportPackage(page, tmpPath);
     // the lineage recorded in the background (its pin is what the rename follows)
     const root = (
       (await (await page.request.get('/nbtools/api/status')).json()) as { root: string }
@@ -78,20 +83,7 @@ test.describe('Package wizard over an existing package', () => {
   }, testInfo) => {
     const page = lab();
     test.setTimeout(180_000);
-    const tagged = notebookJson([
-      { ...codeCell('fn', 'def report():\n    return 1'), metadata: { tags: ['export'] } },
-      codeCell('use', 'report()')
-    ]);
-    await upload(page, `${tmpPath}/report.ipynb`, tagged);
-    // as `nbtools extract report.ipynb -o packages/report` does
-    const written = await page.request.post('/nbtools/api/extract', {
-      data: {
-        path: `${tmpPath}/report.ipynb`,
-        output: `${tmpPath}/packages/report`,
-        dry_run: false
-      }
-    });
-    expect(written.ok(), await written.text()).toBe(true);
+    await reportPackage(page, tmpPath);
     expect(
       await page.contents.renameFile(`${tmpPath}/report.ipynb`, `${tmpPath}/quarterly.ipynb`)
     ).toBe(true);
