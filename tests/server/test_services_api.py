@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from jupyter_server.auth import IdentityProvider, User
 from jupyter_server.auth.authorizer import Authorizer
 from sqlalchemy import select
 
-from jupyter_nbtools.previews import LOG_LINE_CHARS, LOG_LINES, OutputLog, ServicePreviews
+from jupyter_nbtools.previews import ServicePreviews
 from nbtools import audit
 from nbtools.errors import ConflictError
 from nbtools.export.api import ExtractRequest, run_extract
@@ -489,14 +488,3 @@ def test_stopping_every_preview_leaves_no_process(tmp_path: Path) -> None:
     finally:
         previews.stop_all()
         project.close()
-
-
-def test_the_log_keeps_the_last_lines_each_cut_to_a_bound() -> None:
-    log = OutputLog()
-    lines = [f"line {n}" for n in range(LOG_LINES + 500)] + ["x" * (LOG_LINE_CHARS + 10)]
-    log.follow(io.StringIO("\n".join(lines) + "\n")).join()
-    kept = log.text().split("\n")
-    assert len(kept) == LOG_LINES
-    assert log.dropped == 501
-    assert kept[0] == "line 501"
-    assert kept[-1] == "x" * LOG_LINE_CHARS
