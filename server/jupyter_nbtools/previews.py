@@ -22,7 +22,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -33,6 +32,7 @@ from typing import Any
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
+from jupyter_nbtools.loopback import free_port, get_json
 from jupyter_nbtools.preview_log import DATA_REFUSED, LOG_LINE_CHARS, LOG_LINES, OutputLog
 from nbtools import audit
 from nbtools.errors import (
@@ -54,8 +54,6 @@ __all__ = ["LOG_LINES", "LOG_LINE_CHARS", "OutputLog", "Preview", "ServicePrevie
 STOP_GRACE_SECONDS = 5.0
 #: A preview's id: 12 lowercase hex digits.
 PREVIEW_ID = re.compile(r"[0-9a-f]{12}")
-#: Seconds the proxied ``/ready``, ``/info`` and ``/openapi.json`` reads may take.
-PROBE_SECONDS = 2.0
 #: While a ready preview's ``/info`` says its lineage is still being recorded
 #: (``lineage_pending``: ``nbtools extract`` records it in the background), a refresh reads it
 #: again, at most every INFO_RETRY_SECONDS, for INFO_PENDING_SECONDS after the first read;
@@ -74,14 +72,6 @@ KEY_SETTING_VARIABLES = tuple(
 #: The longest API key a preview takes; printable ASCII without spaces (a header value).
 MAX_KEY_CHARS = 256
 API_KEY = re.compile(rf"[!-~]{{1,{MAX_KEY_CHARS}}}")
-
-
-def free_loopback_port() -> int:
-    """A TCP port free on 127.0.0.1 now (the preview binds it a moment later)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -226,7 +216,7 @@ class ServicePreviews:
                     "NbtoolsApp.max_service_previews): stop one first.",
                     running=[p.id for p in running],
                 )
-            port = free_loopback_port()
+            port = free_port()
             # As `nbtools serve` from a shell: the root is the service's directory, not a
             # place its imports are searched (own_module_command).
             command = own_module_command("nbtools.cli.main", "serve", str(package_dir))
@@ -338,10 +328,10 @@ class ServicePreviews:
                     break
                 await asyncio.sleep(0.05)
             return preview
-        status, _ = await _get_json(f"{preview.url}/ready", preview.api_key)
+        status, _ = await get_json(f"{preview.url}/ready", preview.api_key)
         preview.ready = status == 200
         if preview.ready and preview.info_due():
-            status, info = await _get_json(f"{preview.url}/info", preview.api_key)
+            status, info = await get_json(f"{preview.url}/info", preview.api_key)
             if status == 200 and isinstance(info, dict):  # else: as last read
                 preview.info_last = time.monotonic()
                 preview.info_first = preview.info_first or preview.info_last
@@ -353,7 +343,7 @@ class ServicePreviews:
         if preview.openapi is None:
             await self.refresh(preview)
             self._require_ready(preview)
-            status, document = await _get_json(f"{preview.url}/openapi.json", preview.api_key)
+            status, document = await get_json(f"{preview.url}/openapi.json", preview.api_key)
             if status != 200 or not isinstance(document, dict):
                 raise ConflictError(
                     f"The preview of {preview.package} did not answer its OpenAPI document.",
@@ -481,22 +471,3 @@ def _stop_group(preview: Preview) -> None:
     if process.stdin is not None:
         process.stdin.close()  # the pipe that would have stopped it with this server
     preview.reader.join(STOP_GRACE_SECONDS)
-
-
-async def _get_json(url: str, api_key: str) -> tuple[int, Any]:
-    """``GET url`` (with the preview's key, if any): (status, parsed JSON or None); status 0
-    when nothing answers."""
-    request = HTTPRequest(
-        url,
-        headers={"X-API-Key": api_key} if api_key else None,
-        request_timeout=PROBE_SECONDS,
-        connect_timeout=PROBE_SECONDS,
-    )
-    try:
-        response = await AsyncHTTPClient().fetch(request, raise_error=False)
-    except (OSError, HTTPClientError):
-        return 0, None
-    try:
-        return response.code, json.loads(response.body or b"null")
-    except ValueError:
-        return response.code, None
