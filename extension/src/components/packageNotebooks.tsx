@@ -1,7 +1,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { fileName } from './productionizeModel';
+import { fileName } from './notebookSet';
 import type { ProductionizeModel } from './productionizeModel';
 import { Spinner } from './spinner';
 

@@ -19,6 +19,8 @@ import { nbdevDirectives, tagsOf, toggleCellTag } from './cellTags';
 import type { ExportTag } from './cellTags';
 import { conflictOf, declined } from './packageConflicts';
 import type { IFileConflict, IOwnedPackage } from './packageConflicts';
+import { cellsKey } from './cellsKey';
+import { notebooksOf, ownProblems } from './notebookSet';
 import { ServePreviewModel } from './servePreviewModel';
 import { WizardStates, newWizard } from './wizardStates';
 import type { INotebookWizard, IPackageOptions, Step } from './wizardStates';
@@ -480,58 +482,6 @@ export class ProductionizeModel extends VDomModel {
   private _blank = newWizard();
   private _notebook: NotebookPanel | null = null;
   private _problemsFound = new Signal<this, IProblemsFound>(this);
-}
-
-/**
- * The notebooks of the package, when more than the one at `path`: its set's, else it and
- * those included, in nbdev's order (by file name, as a folder's are); `null` for it alone.
- */
-function notebooksOf(path: string, wizard: INotebookWizard): string[] | null {
-  if (wizard.setPackage) {
-    return wizard.setPackage.notebooks;
-  }
-  const included = wizard.options.include.filter(notebook => notebook !== path);
-  if (!included.length) {
-    return null;
-  }
-  return [path, ...included].sort(
-    (a, b) => compareNames(fileName(a), fileName(b)) || compareNames(a, b)
-  );
-}
-
-/** Python's order of two strings (nbdev sorts by code point, not by locale). */
-function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** The file name of the notebook at `path`, as a set's problems and tests name it. */
-export function fileName(path: string): string {
-  return path.split('/').pop() ?? path;
-}
-
-/** The problems of `panel`'s own cells (a set's others are in other notebooks). */
-function ownProblems(panel: NotebookPanel, problems: ExtractProblem[]): ExtractProblem[] {
-  const own = fileName(panel.context.path);
-  return problems.filter(problem => problem.notebook === undefined || problem.notebook === own);
-}
-
-/** What extraction reads of a notebook's cells, as one string. */
-function cellsKey(panel: NotebookPanel): string {
-  const model = panel.model;
-  if (!model) {
-    return '';
-  }
-  const parts: unknown[] = [model.getMetadata('nbdev') ?? null];
-  for (let index = 0; index < model.cells.length; index++) {
-    const cell = model.cells.get(index);
-    parts.push(
-      cell.type,
-      cell.sharedModel.getSource(),
-      cell.getMetadata('tags') ?? null,
-      cell.getMetadata('nbdev') ?? null
-    );
-  }
-  return JSON.stringify(parts);
 }
 
 /** The problems the server found in a notebook (see `ProductionizeModel.problemsFound`). */
