@@ -1,4 +1,5 @@
 import { expect } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
 import {
   attachScreenshot,
@@ -29,25 +30,32 @@ test.describe('Package wizard over a set of notebooks', () => {
     { ...codeCell('check', 'assert twice(2) == 4'), metadata: { tags: ['test'] } }
   ]);
 
+  /**
+   * Upload `nbs/00_core.ipynb` and `nbs/01_b.ipynb` to `folder` and write their one package,
+   * `mylib`, into `output`, as `nbtools extract nbs/ --name mylib -o OUTPUT` does; resolves to
+   * the two notebooks' paths.
+   */
+  async function setPackage(
+    page: IJupyterLabPageFixture,
+    folder: string,
+    output: string
+  ): Promise<string[]> {
+    const notebooks = [`${folder}/nbs/00_core.ipynb`, `${folder}/nbs/01_b.ipynb`];
+    await upload(page, notebooks[0], core);
+    await upload(page, notebooks[1], b);
+    const written = await page.request.post('/nbtools/api/extract', {
+      data: { path: notebooks[0], notebooks, name: 'mylib', output, dry_run: false }
+    });
+    expect(written.ok(), await written.text()).toBe(true);
+    return notebooks;
+  }
+
   test("a notebook of a set's package extracts the whole set, and says so", async ({
     tmpPath
   }, testInfo) => {
     const page = lab();
     test.setTimeout(180_000);
-    const notebooks = [`${tmpPath}/nbs/00_core.ipynb`, `${tmpPath}/nbs/01_b.ipynb`];
-    await upload(page, notebooks[0], core);
-    await upload(page, notebooks[1], b);
-    // as `nbtools extract nbs/ --name mylib -o packages/mylib` does
-    const written = await page.request.post('/nbtools/api/extract', {
-      data: {
-        path: notebooks[0],
-        notebooks,
-        name: 'mylib',
-        output: `${tmpPath}/packages/mylib`,
-        dry_run: false
-      }
-    });
-    expect(written.ok(), await written.text()).toBe(true);
+    const notebooks = await setPackage(page, tmpPath, `${tmpPath}/packages/mylib`);
 
     await openNotebook(page, notebooks[1]);
     const panel = await openSection(page, '01_b.ipynb', 'Package');
@@ -97,19 +105,7 @@ test.describe('Package wizard over a set of notebooks', () => {
   }) => {
     const page = lab();
     test.setTimeout(180_000);
-    const notebooks = [`${tmpPath}/nbs/00_core.ipynb`, `${tmpPath}/nbs/01_b.ipynb`];
-    await upload(page, notebooks[0], core);
-    await upload(page, notebooks[1], b);
-    const written = await page.request.post('/nbtools/api/extract', {
-      data: {
-        path: notebooks[0],
-        notebooks,
-        name: 'mylib',
-        output: `${tmpPath}/mylib`,
-        dry_run: false
-      }
-    });
-    expect(written.ok(), await written.text()).toBe(true);
+    const notebooks = await setPackage(page, tmpPath, `${tmpPath}/mylib`);
     await openNotebook(page, notebooks[1]);
     const panel = await openSection(page, '01_b.ipynb', 'Package');
     await panel.getByRole('button', { name: '3. Preview' }).click();
