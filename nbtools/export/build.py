@@ -15,6 +15,7 @@ from nbtools.export import deps
 from nbtools.export.cells import check_exportable, classify
 from nbtools.export.cycles import import_cycles
 from nbtools.export.model import EXPORT, Cell, Classified, Problem, Source, manifest_text
+from nbtools.export.modules import DEFAULT_MODULE
 from nbtools.export.names import analyze
 from nbtools.export.namespace import namespace_problems
 from nbtools.export.naming import (
@@ -23,7 +24,7 @@ from nbtools.export.naming import (
     suggest_package_name,
 )
 from nbtools.export.own_imports import own_code
-from nbtools.export.plan import DEFAULT_MODULE, Plan, build_plan
+from nbtools.export.plan import Plan, build_plan
 from nbtools.export.render.modules import module_summary, render_modules
 from nbtools.export.render.project import render_pyproject, render_readme
 from nbtools.export.toplevel import module_future_problems

@@ -2,7 +2,7 @@
 
 A module imports the package's other modules in two ways. Its file imports the names its cells
 use from other modules of the notebook (``from .other import name``) near its top: after its
-:meth:`~nbtools.export.plan.Module.head` (the cells up to its last ``from __future__`` import),
+:meth:`~nbtools.export.modules.Module.head` (the cells up to its last ``from __future__`` import),
 before its other cells. And its cells may import them themselves (:mod:`.own_imports`), where
 they are written: those that run when the module is imported count (not one inside a function,
 under ``if TYPE_CHECKING:`` or in a ``try`` catching its failure).
@@ -27,6 +27,7 @@ import ast
 from typing import NamedTuple
 
 from nbtools.export.model import Cell, Problem
+from nbtools.export.modules import Module
 from nbtools.export.own_imports import (
     CodeImports,
     ModuleRead,
@@ -40,7 +41,7 @@ from nbtools.export.own_imports import (
     submodule,
 )
 from nbtools.export.parse import Parsed
-from nbtools.export.plan import PIPELINE_FUNCTION, Module, Plan
+from nbtools.export.plan import PIPELINE_FUNCTION, Plan
 
 #: How one module comes to import another (:class:`_Step`).
 _FIRST, _PACKAGE, _NAME, _MODULE, _READ, _SUBMODULE = (

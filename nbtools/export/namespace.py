@@ -8,8 +8,9 @@ first, so it is refused at the cell defining it.
 """
 
 from nbtools.export.model import Problem
+from nbtools.export.modules import Module
 from nbtools.export.names import binding_line
-from nbtools.export.plan import PIPELINE_FUNCTION, Module, Plan
+from nbtools.export.plan import PIPELINE_FUNCTION, Plan
 
 _HINT = "Rename it, or keep it out of __all__ (a name starting with _, or #| exporti)."
 

@@ -33,9 +33,9 @@ from nbtools.export.model import (
     Source,
     member_of,
 )
+from nbtools.export.modules import DEFAULT_MODULE, Module
 from nbtools.export.names import binding_line
 from nbtools.export.parse import Parsed, problem_at
-from nbtools.export.plan import DEFAULT_MODULE, Module
 from nbtools.export.render.modules import title_and_summary
 from nbtools.notebooks import Notebook
 from nbtools.outfiles import FORCE

@@ -7,11 +7,9 @@ define it when that is an untagged cell.
 """
 
 import ast
-from itertools import groupby
 
 from nbtools.export.cells import check_exportable
 from nbtools.export.model import (
-    EXPORT,
     MAIN,
     PARAMETERS,
     TEST,
@@ -20,8 +18,16 @@ from nbtools.export.model import (
     Problem,
     cell_label,
 )
+from nbtools.export.modules import (
+    Binding,
+    Module,
+    Star,
+    export_modules,
+    exported_names,
+    read_by_exports,
+    star_imports,
+)
 from nbtools.export.names import Names, binding_line
-from nbtools.export.outline import public_names
 from nbtools.export.parallel import parse_cells
 from nbtools.export.parameters import cell_parameters
 from nbtools.export.parse import NOTEBOOK_ONLY_NAMES, Parsed, parse_untagged
@@ -29,8 +35,6 @@ from nbtools.export.toplevel import cell_problems, rebinding_problems
 from nbtools.notebooks import Notebook, cell_source
 from nbtools.parameters import Parameter
 
-#: The module ``export`` cells go to when the notebook names no ``#| default_exp``.
-DEFAULT_MODULE = "core"
 #: The function the generated ``pipeline.py`` defines around the ``main`` cells' code.
 PIPELINE_FUNCTION = "run"
 #: Names ``run()`` provides to ``main`` cells: ``record(name, value)`` adds to its results.
@@ -38,45 +42,6 @@ PIPELINE_NAMES = frozenset({"record"})
 #: The start of the names the generated ``run()`` binds for itself beside the ``main`` cells'
 #: code (its results, its ``record``): a ``parameters`` or ``main`` cell using one is refused.
 GENERATED_PREFIX = "_nbtools_"
-
-
-class Binding:
-    """Where an exported name lives: its module, and the import statement if it was imported."""
-
-    __slots__ = ("module", "statement")
-
-    def __init__(self, module: str, statement: ast.stmt | None = None) -> None:
-        self.module, self.statement = module, statement
-
-
-class Star:
-    """A ``from SOURCE import *`` of an exported cell: it may bind any name in MODULE."""
-
-    __slots__ = ("cell", "module", "source")
-
-    def __init__(self, cell: Cell, module: str, source: str) -> None:
-        self.cell, self.module, self.source = cell, module, source
-
-
-class Module:
-    """One module of the package: its cells in notebook order and what it exports.
-
-    ``siblings``: the names its cells use from other modules of the notebook (name → module),
-    which its file imports after its :meth:`head`, before its other cells.
-    """
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.cells: list[Parsed] = []
-        self.public: list[str] = []
-        self.siblings: dict[str, str] = {}
-
-    def head(self) -> list[Parsed]:
-        """The cells that open the module's file, before ``__all__`` and the imports of its
-        siblings' names: up to the last one holding a ``from __future__`` import, which must
-        come before any other statement."""
-        last = max((i + 1 for i, p in enumerate(self.cells) if p.outline.future), default=0)
-        return self.cells[:last]
 
 
 class Plan:
@@ -156,7 +121,7 @@ class _Planner:
         #: Tagged cells left out for a problem of their own (an invalid module name, ...).
         self._refused = {p.cell for p in classified.problems} - {c.index for c in classified.cells}
         self._stars: list[Star] = []
-        #: Names exported code reads from the top level of its modules (:func:`_read_by_exports`).
+        #: Names exported code reads from the top level of its modules (:func:`~nbtools.export.modules.read_by_exports`).
         self._read_by_exports: frozenset[str] = frozenset()
 
     # ------------------------------------------------------------------------------------
@@ -164,16 +129,16 @@ class _Planner:
         parsed = self._parse_all()
         parameter_cells = self._parameter_cells(parsed)
         parameters = self._parameters(parameter_cells)
-        modules = self._modules(parsed)
-        self._stars = _stars(modules)
-        exported = self._exported(modules)
+        modules = export_modules(parsed, self.classified.default_module)
+        self._stars = star_imports(modules)
+        exported = exported_names(modules)
         params = {p.name: p for p in parameters}
         for module in modules.values():
             self._resolve_module(module, exported, params)
         main = [p for p in parsed if p.cell.role == MAIN]
         tests = [p for p in parsed if p.cell.role == TEST]
         if main or tests:
-            self._read_by_exports = _read_by_exports(modules)
+            self._read_by_exports = read_by_exports(modules)
         # computed defaults run first in run(): their names resolve as a main cell's do
         main_imports = self._resolve_main([*parameter_cells, *main], exported, params)
         self.problems += rebinding_problems(main, exported, self._read_by_exports)
@@ -239,35 +204,6 @@ class _Planner:
             self.problems += problems
             found += parameters
         return found
-
-    def _modules(self, parsed: list[Parsed]) -> dict[str, Module]:
-        default = self.classified.default_module or DEFAULT_MODULE
-        modules: dict[str, Module] = {}
-        for cell in (p for p in parsed if p.cell.role == EXPORT):
-            name = cell.cell.module or default
-            modules.setdefault(name, Module(name)).cells.append(cell)
-        for module in modules.values():
-            # a set's notebooks each add their names after the earlier ones', as nbdev does
-            by_notebook = groupby(module.cells, key=lambda p: p.cell.origin)
-            module.public = [
-                name
-                for _, cells in by_notebook
-                for name in public_names([p.outline for p in cells if p.cell.public])
-            ]
-        return modules
-
-    @staticmethod
-    def _exported(modules: dict[str, Module]) -> dict[str, Binding]:
-        cells = sorted(
-            ((p, m.name) for m in modules.values() for p in m.cells), key=lambda x: x[0].cell.index
-        )
-        exported: dict[str, Binding] = {}
-        for parsed, module in cells:
-            for name in parsed.names.bound:
-                statement = parsed.names.imports.get(name)
-                absolute = statement if _is_absolute(statement) else None
-                exported[name] = Binding(module, absolute)
-        return exported
 
     # ------------------------------------------------------------------------------------
     def _resolve_module(
@@ -463,12 +399,6 @@ class _Planner:
         return None
 
 
-def _is_absolute(statement: ast.stmt | None) -> bool:
-    return isinstance(statement, ast.Import) or (
-        isinstance(statement, ast.ImportFrom) and statement.level == 0
-    )
-
-
 def build_plan(nb: Notebook, classified: Classified, package: str, processes: int = 1) -> Plan:
     """Plan the package; raises if the notebook exports nothing at all: a check failed, as
     for any notebook with problems, when its tagged cells were refused (the same structured
@@ -476,24 +406,3 @@ def build_plan(nb: Notebook, classified: Classified, package: str, processes: in
     the cells (:mod:`nbtools.export.parallel`)."""
     check_exportable(classified.cells, classified.problems)
     return _Planner(nb, classified, package, processes).run()
-
-
-def _read_by_exports(modules: dict[str, Module]) -> frozenset[str]:
-    """The names exported code reads that its module binds: from another cell, or in a
-    function or class of the cell binding it."""
-    read: set[str] = set()
-    for module in modules.values():
-        for parsed in module.cells:
-            read.update(parsed.names.free, parsed.names.inner)
-    return frozenset(read)
-
-
-def _stars(modules: dict[str, Module]) -> list[Star]:
-    """The star imports of exported cells, in notebook order (the name analysis found them)."""
-    found = [
-        Star(parsed.cell, module.name, star.source)
-        for module in modules.values()
-        for parsed in module.cells
-        for star in parsed.names.star_imports
-    ]
-    return sorted(found, key=lambda star: star.cell.index)

@@ -29,14 +29,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
-from typing import TYPE_CHECKING, TypeGuard
+from typing import TypeGuard
 
 from nbtools.export.model import MAIN, PARAMETERS, TEST, Cell, Problem
+from nbtools.export.modules import Binding, Module
 from nbtools.export.names import binding_line
 from nbtools.export.parse import Parsed, problem_at
-
-if TYPE_CHECKING:  # the planner calls this module
-    from nbtools.export.plan import Binding, Module
 
 #: What each role's code becomes, as messages say it.
 _BECOMES = {

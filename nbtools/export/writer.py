@@ -5,12 +5,8 @@ and their hashes. Only those files are ever replaced or removed, and only while 
 unchanged since nbtools wrote them. A file we did not write, or one edited by hand, stops the
 write unless ``force`` is given; even then it is kept, moved aside to ``<name>.orig``.
 
-A package belongs to the notebook its manifest names (``notebook_path``: its path from the
-package's directory; a manifest of an older version names only its file name), or to the set
-of notebooks it lists (``notebooks``): writing another notebook's package into that directory,
-even one of the same file name in another folder, is refused (``ConflictError`` with the owner
-in ``details["notebook"]``) unless ``force`` confirms the overwrite. A set sharing a notebook
-with the recorded one (a notebook added to the set or removed from it) writes the same package.
+A package belongs to the notebooks its manifest names: another notebook's package, or files
+nbtools did not write, refuse the write too (:mod:`nbtools.export.ownership`).
 
 A write checks everything it needs before it writes anything, and undoes itself when it fails
 (:mod:`nbtools.export.staging`): a refused or failed write changes nothing, and a write into a
@@ -29,6 +25,7 @@ from nbtools.digest import sha256_hex
 from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.export.build import Extraction, is_version
 from nbtools.export.model import MANIFEST, manifest_text
+from nbtools.export.ownership import foreign_refusal, notebook_from, owner_refusal
 from nbtools.export.staging import (
     TEMPORARY,
     Staged,
@@ -40,14 +37,7 @@ from nbtools.export.staging import (
 )
 from nbtools.locks import exclusive
 from nbtools.outfiles import FORCE
-from nbtools.paths import DEFAULT_STORE_DIR, nearest_folder, path_limit, real_path, resolve_inside
-
-#: Entries that do not make a directory "hold files we did not generate": tools' folders, and
-#: nbtools' own store directory (a project's, by its default name; the caller's project's
-#: store, whatever its name, is passed as ``store_dir``).
-_IGNORED = frozenset(
-    {".git", "__pycache__", ".pytest_cache", ".DS_Store", ".ipynb_checkpoints", DEFAULT_STORE_DIR}
-)
+from nbtools.paths import nearest_folder, path_limit, real_path, resolve_inside
 
 
 class FileChange:
@@ -262,17 +252,6 @@ def _conflicts(
     return conflicts
 
 
-def _foreign_entries(out: Path, store_dir: Path | None) -> list[str]:
-    if not out.is_dir():
-        return []
-    store = store_dir.resolve() if store_dir is not None else None
-    return sorted(
-        entry.name
-        for entry in out.iterdir()
-        if entry.name not in _IGNORED and (store is None or entry.resolve() != store)
-    )
-
-
 def write(
     extraction: Extraction,
     out: Path,
@@ -308,64 +287,6 @@ def write(
         raise
 
 
-def _notebook_from(out: Path, notebook: Path) -> str:
-    """The path of ``notebook`` from the package directory ``out``, as manifests record it."""
-    return Path(os.path.relpath(notebook.resolve(), out.resolve())).as_posix()
-
-
-def _owned_by_another(
-    manifest: Mapping[str, Any], out: Path, name: str, notebooks: Sequence[Path | None]
-) -> bool:
-    """Whether the package in ``out`` comes from other notebooks than ``notebooks`` (the file
-    ``name``, or a set of them): by path when the manifest records one and the notebook's file
-    is known, none of them shared, else by file name."""
-    owner = manifest.get("notebook")
-    recorded = manifest.get("notebook_path")
-    if isinstance(recorded, str) and notebooks[0] is not None:
-        theirs = {(out / recorded).resolve()}
-        if "notebooks" in manifest:  # a set's package: imported only for one
-            from nbtools.export.notebook_set import recorded_notebooks
-
-            theirs = recorded_notebooks(manifest, out)
-        return theirs.isdisjoint(n.resolve() for n in notebooks if n is not None)
-    return isinstance(owner, str) and owner != name
-
-
-class _Owners:
-    """The notebook owning a package and the one written in its place, as people tell them
-    apart, and a remark when the owner no longer exists."""
-
-    __slots__ = ("gone", "ours", "owner")
-
-    def __init__(self, owner: str, ours: str, gone: str) -> None:
-        self.owner, self.ours, self.gone = owner, ours, gone
-
-
-def _owners(
-    manifest: Mapping[str, Any], out: Path, name: str, notebooks: Sequence[Path | None]
-) -> _Owners:
-    """The notebook owning the package in ``out`` and ``notebook`` (file ``name``), each by
-    its path from the folder the two share (``a/report.ipynb`` and ``b/report.ipynb``)."""
-    recorded = manifest.get("notebook_path")
-    notebook = notebooks[0]
-    if not isinstance(recorded, str) or notebook is None:
-        return _Owners(str(manifest.get("notebook")), name, "")
-    owner = str((out / recorded).resolve())
-    ours = str(notebook.resolve())
-    shared = os.path.commonpath([os.path.dirname(owner), os.path.dirname(ours)])
-    gone = (
-        ""
-        if os.path.exists(owner)
-        else " (no longer there: if you renamed or moved it, forcing the write takes its "
-        "package over)"
-    )
-    return _Owners(
-        Path(os.path.relpath(owner, shared)).as_posix(),
-        Path(os.path.relpath(ours, shared)).as_posix(),
-        gone,
-    )
-
-
 def refusal(
     extraction: Extraction,
     out: Path,
@@ -390,30 +311,13 @@ def _refusal(
     conflicts: list[str],
     store_dir: Path | None,
 ) -> ConflictError | None:
-    foreign = [] if manifest else _foreign_entries(out, store_dir)
-    if foreign:
-        return ConflictError(
-            f"{out} already holds files nbtools did not generate "
-            f"({', '.join(foreign[:5])}). Choose an empty or new directory, or "
-            "force the write (those files are kept).",
-            path=str(out),
-            files=foreign,
-            kind="foreign-files",
-            override=FORCE,
-        )
-    if _owned_by_another(manifest, out, extraction.source.name, notebooks):
-        owners = _owners(manifest, out, extraction.source.name, notebooks)
-        return ConflictError(
-            f"{out} holds the package of another notebook, {owners.owner}{owners.gone}. Choose "
-            "another output directory, or force the write to replace that package with "
-            f"{owners.ours}'s.",
-            path=str(out),
-            notebook=owners.owner,
-            gone=bool(owners.gone),
-            field="output",
-            kind="another-notebook",
-            override=FORCE,
-        )
+    owner = (
+        owner_refusal(manifest, out, extraction.source.name, notebooks)
+        if manifest
+        else foreign_refusal(out, store_dir)
+    )
+    if owner is not None:
+        return owner
     if "notebooks" in manifest:  # a set's package: imported only for one
         from nbtools.export.notebook_set import dropping_refusal
 
@@ -462,7 +366,7 @@ def _write(
     staged = Staged()
     try:
         origin = lineage() if lineage is not None else None
-        paths = [_notebook_from(out, n) for n in notebooks if n is not None]
+        paths = [notebook_from(out, n) for n in notebooks if n is not None]
         # the journal
         staged.add(out / MANIFEST, extraction.manifest(origin, next(iter(paths), None), paths[1:]))
         for change in files:  # the files generated or recorded: each one of the targets

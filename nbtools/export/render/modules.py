@@ -5,7 +5,8 @@ from __future__ import annotations
 from itertools import dropwhile, takewhile
 
 from nbtools.export.model import Source
-from nbtools.export.plan import Module, Plan
+from nbtools.export.modules import Module
+from nbtools.export.plan import Plan
 from nbtools.export.render.common import (
     block_comment,
     docstring,

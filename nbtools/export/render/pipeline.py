@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from nbtools.export.model import Source
+from nbtools.export.modules import Binding
 from nbtools.export.parameters import (
     annotation,
     default_code,
@@ -14,7 +15,7 @@ from nbtools.export.parameters import (
     option_type,
     shown_default,
 )
-from nbtools.export.plan import Binding, Plan
+from nbtools.export.plan import Plan
 from nbtools.export.render.common import block_comment, docstring, from_import, opening, py_str
 from nbtools.export.render.recording import (
     RESULTS,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import ast
 
 from nbtools.export.model import Source
+from nbtools.export.modules import Binding
 from nbtools.export.parameters import default_code
-from nbtools.export.plan import GENERATED_PREFIX, Binding, Plan
+from nbtools.export.plan import GENERATED_PREFIX, Plan
 from nbtools.export.render.common import block_comment, opening
 from nbtools.export.render.pipeline import import_lines
 from nbtools.export.source import indent
