@@ -178,12 +178,11 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
         options = options._replace(package=previous["package"])  # and its name
     if request.others:
         from nbtools.export.build import extract_set
-        from nbtools.export.notebook_set import member_names
 
         contents = request.other_notebooks or tuple(map(read_notebook, request.others))
-        names = member_names([request.notebook_path, *request.others])
+        paths = (request.notebook_path, *request.others)
         extraction = extract_set(
-            list(zip(names, (nb, *contents), strict=True)),
+            list(zip(paths, (nb, *contents), strict=True)),
             options,
             previous_dependencies(previous),
             request.processes,

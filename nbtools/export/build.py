@@ -5,7 +5,7 @@ import gc
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from nbtools._version import __version__
@@ -226,19 +226,22 @@ def extract(
 
 
 def extract_set(
-    notebooks: Sequence[tuple[str, Notebook]],
+    notebooks: Sequence[tuple[Path, Notebook]],
     options: ExtractOptions,
     previous_dependencies: dict[str, str] | None = None,
     processes: int = 1,
 ) -> Extraction:
-    """:func:`extract` for a set of notebooks (name, content) making one package
+    """:func:`extract` for a set of notebooks (path, content) making one package
     (:mod:`nbtools.export.notebook_set`; each named by
-    :func:`~nbtools.export.notebook_set.member_names`): its problems name each cell's
-    notebook."""
-    from nbtools.export.notebook_set import combine, localize, redefinitions
+    :func:`~nbtools.export.notebook_set.member_names`, which refuses one named twice): its
+    problems name each cell's notebook."""
+    from nbtools.export.notebook_set import combine, localize, member_names, redefinitions
 
+    names = member_names([path for path, _ in notebooks])
     with _cyclic_gc_paused():
-        nb, classified, source = combine([(name, n, fingerprint(n)) for name, n in notebooks])
+        nb, classified, source = combine(
+            [(name, n, fingerprint(n)) for name, (_, n) in zip(names, notebooks, strict=True)]
+        )
         # refused here, naming each cell in its notebook, rather than by the planner
         problems = localize(classified.problems, source)
         check_exportable(classified.cells, problems, "The notebooks have")

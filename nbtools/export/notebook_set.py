@@ -97,16 +97,22 @@ def notebook_paths(given: Sequence[Path], field: str = "notebook") -> list[Path]
 def member_names(paths: Sequence[Path]) -> list[str]:
     """How messages, markers, tests and the manifest name each notebook of a set: its file
     name, unless another notebook has it (``nbs/00_core.ipynb``, ``nbs/sub/00_core.ipynb``):
-    then its path from the folder the set's notebooks share (``sub/00_core.ipynb``)."""
+    then its path from the folder the set's notebooks share (``sub/00_core.ipynb``). Two
+    paths of one notebook, which no name tells apart, are refused (bad input)."""
     names = [path.name for path in paths]
     shared = {name for name in names if names.count(name) > 1}
-    if not shared:
-        return names
-    folder = os.path.commonpath([path.parent.absolute() for path in paths])
-    return [
-        Path(os.path.relpath(path.absolute(), folder)).as_posix() if path.name in shared else name
-        for path, name in zip(paths, names, strict=True)
-    ]
+    if shared:
+        folder = os.path.commonpath([path.parent.absolute() for path in paths])
+        names = [
+            Path(os.path.relpath(path.absolute(), folder)).as_posix() if name in shared else name
+            for path, name in zip(paths, names, strict=True)
+        ]
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice is not None:
+        raise InvalidInputError(
+            f"{twice} is given twice. Each notebook of a set is given once.", field="notebooks"
+        )
+    return names
 
 
 def _idents(names: Sequence[str]) -> list[str]:
