@@ -1,6 +1,6 @@
 """Extraction as the CLI and the REST API use it: preview, check, write, test."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -164,6 +164,49 @@ def _run_tests(report: ExtractReport, venv: bool) -> None:
     report.tests = run_tests(report.out, files, extraction.plan.cells, venv, modules)
 
 
+def _render(
+    request: ExtractRequest,
+    notebooks: Sequence[Notebook],
+    options: ExtractOptions,
+    previous: dict[str, Any],
+    names: Sequence[str] | None = None,
+) -> Extraction:
+    """The package of the request's notebook (``notebooks``: its content, then the other
+    notebooks' of its set), each notebook named by its path unless ``names`` are given."""
+    dependencies = previous_dependencies(previous)
+    if not request.others:
+        name = names[0] if names else request.notebook_path.name
+        return extract(notebooks[0], name, options, dependencies, request.processes)
+    from nbtools.export.build import extract_set
+
+    paths = (request.notebook_path, *request.others)
+    members = list(zip(paths, notebooks, strict=True))
+    return extract_set(members, options, dependencies, request.processes, names)
+
+
+def _renamed_note(
+    request: ExtractRequest,
+    notebooks: Sequence[Notebook],
+    options: ExtractOptions,
+    previous: dict[str, Any],
+    extraction: Extraction,
+) -> str | None:
+    """What a stale check tells when the package on disk is what the notebooks give under
+    the names they had before a move its manifest followed (:mod:`.renames`); None when it
+    is stale otherwise."""
+    from nbtools.export.renames import names_before_move, renamed_note
+
+    paths = [request.notebook_path, *request.others]
+    old = names_before_move(previous, request.out, paths)
+    members = extraction.source.members
+    new = [member.name for member in members] if members else [extraction.source.name]
+    if old is None or old == new:
+        return None
+    again = compare(_render(request, notebooks, options, previous, old), request.out)
+    stale = any(change.status != "unchanged" for change in again)
+    return None if stale else renamed_note(old, new)
+
+
 def run_extract(request: ExtractRequest) -> ExtractReport:
     """Render the package and, by ``request.mode``, compare it with the disk or write it."""
     if request.mode not in ("preview", "check", "write"):
@@ -176,25 +219,8 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
         options = options._replace(version=previous_version(request.out, previous))
     if options.package is None and isinstance(previous.get("package"), str):
         options = options._replace(package=previous["package"])  # and its name
-    if request.others:
-        from nbtools.export.build import extract_set
-
-        contents = request.other_notebooks or tuple(map(read_notebook, request.others))
-        paths = (request.notebook_path, *request.others)
-        extraction = extract_set(
-            list(zip(paths, (nb, *contents), strict=True)),
-            options,
-            previous_dependencies(previous),
-            request.processes,
-        )
-    else:
-        extraction = extract(
-            nb,
-            request.notebook_path.name,
-            options,
-            previous_dependencies(previous),
-            request.processes,
-        )
+    notebooks = [nb, *(request.other_notebooks or map(read_notebook, request.others))]
+    extraction = _render(request, notebooks, options, previous)
     check_path_lengths(extraction, request.out)
     if request.mode != "write":  # a write checks them under its lock
         check_targets(extraction, request.out)
@@ -213,6 +239,10 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
 
                 if framing_only(extraction, previous, request.out, request.options.version):
                     report.framing_note = framing_note(previous)
+                else:
+                    report.framing_note = _renamed_note(
+                        request, notebooks, options, previous, extraction
+                    )
         if request.test and request.out.is_dir():
             _run_tests(report, request.venv)
     elif request.mode == "write":

@@ -230,14 +230,17 @@ def extract_set(
     options: ExtractOptions,
     previous_dependencies: dict[str, str] | None = None,
     processes: int = 1,
+    names: Sequence[str] | None = None,
 ) -> Extraction:
     """:func:`extract` for a set of notebooks (path, content) making one package
     (:mod:`nbtools.export.notebook_set`; each named by
-    :func:`~nbtools.export.notebook_set.member_names`, which refuses one named twice): its
-    problems name each cell's notebook."""
+    :func:`~nbtools.export.notebook_set.member_names`, which refuses one named twice, unless
+    ``names`` gives the names a package on disk has for them, :mod:`.renames`): its problems
+    name each cell's notebook."""
     from nbtools.export.notebook_set import combine, localize, member_names, redefinitions
 
-    names = member_names([path for path, _ in notebooks])
+    if names is None:
+        names = member_names([path for path, _ in notebooks])
     with _cyclic_gc_paused():
         nb, classified, source = combine(
             [(name, n, fingerprint(n)) for name, (_, n) in zip(names, notebooks, strict=True)]

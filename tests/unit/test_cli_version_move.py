@@ -121,8 +121,9 @@ CELLS = [
 
 
 def extract(root: Path, notebook: str, *output: str) -> Result:
-    """``nbtools extract ROOT/NOTEBOOK [-o ROOT/OUTPUT]``, recording its lineage first."""
-    places = [str(root / path) if path != "-o" else path for path in output]
+    """``nbtools extract ROOT/NOTEBOOK [-o ROOT/OUTPUT] [--OPTION]``, recording its lineage
+    first."""
+    places = [path if path.startswith("-") else str(root / path) for path in output]
     command = ["--root", str(root), "extract", str(root / notebook), "--lineage", "wait"]
     return CliRunner().invoke(cli, [*command, *places])
 
@@ -188,3 +189,54 @@ def test_the_package_of_a_set_follows_each_of_its_notebooks(tmp_path: Path) -> N
     again = extract(tmp_path, "nbs/c.ipynb", "nbs/d.ipynb", "-o", "packages/lib")
     assert again.exit_code == 0, again.output
     assert (tmp_path / "packages/lib/src/a/b.py").is_file()  # the package keeps its name
+
+
+def test_a_check_of_a_set_after_a_move_passes_with_a_note_until_its_code_changes(
+    tmp_path: Path,
+) -> None:
+    """``version move nbs/b.ipynb nbs/c.ipynb``: the manifest follows, and the package's files
+    still name b.ipynb (headers, markers), which is all that differs, so ``--check`` on the
+    moved set passes with a note. It failed (exit 1, "7 file(s) out of date with the
+    notebooks"), a red build that only a rename caused. A change of c's code still fails."""
+    (tmp_path / "nbs").mkdir()
+    (tmp_path / "nbs/a.ipynb").write_text(json.dumps(make_notebook(CELLS)))
+    triple = [
+        ("code", "#| default_exp b", []),
+        ("code", "#| export\ndef triple(x):\n    return 3 * x", []),
+    ]
+    (tmp_path / "nbs/b.ipynb").write_text(json.dumps(make_notebook(triple)))
+    written = extract(tmp_path, "nbs", "-o", "packages/lib")
+    assert written.exit_code == 0, written.output
+    moved = as_json(nbtools(tmp_path, "move", "nbs/b.ipynb", "nbs/c.ipynb", "--json"))
+    assert moved["packages"] == ["packages/lib"]
+    checked = extract(tmp_path, "nbs", "-o", "packages/lib", "--check")
+    assert checked.exit_code == 0, checked.output
+    assert "changed   src/a/b.py" in checked.stdout  # the files and the diff, as ever
+    assert "-# %% b.ipynb cell 2 (id cell-1)\n+# %% c.ipynb cell 2 (id cell-1)" in checked.stdout
+    assert (
+        "note: the package's files still name b.ipynb (now c.ipynb) as before the move"
+        in checked.stderr
+    )
+    report = json.loads(extract(tmp_path, "nbs", "--check", "--json").stdout)  # found, no -o
+    assert (report["output"], report["ok"], report["framing_only"]) == (
+        str(tmp_path / "packages/lib"),
+        True,
+        True,
+    )
+    edited = [triple[0], ("code", "#| export\ndef triple(x):\n    return x * 3", [])]
+    (tmp_path / "nbs/c.ipynb").write_text(json.dumps(make_notebook(edited)))
+    failed = extract(tmp_path, "nbs", "-o", "packages/lib", "--check")
+    assert failed.exit_code == 1, failed.output
+    assert "note:" not in failed.stderr
+    assert "file(s) out of date with the notebooks" in failed.stderr
+
+
+def test_a_check_of_one_notebook_after_its_move_passes_with_a_note(tmp_path: Path) -> None:
+    """One notebook behaves as a set: it failed after ``version move`` for its old name in
+    the package's headers."""
+    (tmp_path / "report.ipynb").write_text(json.dumps(make_notebook(CELLS)))
+    assert extract(tmp_path, "report.ipynb", "-o", "packages/report").exit_code == 0
+    as_json(nbtools(tmp_path, "move", "report.ipynb", "quarterly.ipynb", "--json"))
+    checked = extract(tmp_path, "quarterly.ipynb", "-o", "packages/report", "--check")
+    assert checked.exit_code == 0, checked.output
+    assert "report.ipynb (now quarterly.ipynb)" in checked.stderr

@@ -168,8 +168,9 @@ export interface ExtractReport {
   written: boolean;
   stale: boolean;
   /**
-   * A check's package is stale only because another nbtools version wrote it
-   * (`ok` stays true): extract once after the upgrade.
+   * A check's package is stale only because another nbtools version wrote it,
+   * or only in the old names of notebooks renamed since (`ok` stays true):
+   * extract once to update it.
    */
   framing_only: boolean;
   files: ExtractFile[];
