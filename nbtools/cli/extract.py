@@ -30,7 +30,7 @@ from nbtools.notebooks import Notebook, read_notebook
 
 if TYPE_CHECKING:
     from nbtools.data import DataCheck
-    from nbtools.export import Orphan
+    from nbtools.export import Orphan, SetPackage
 
 LINEAGE_MODES = ("background", "wait", "off")
 
@@ -149,6 +149,8 @@ def extract(
         out = found.relative_to(Path.cwd()) if found.is_relative_to(Path.cwd()) else found
         for orphan in located.orphans:
             print(_orphan_note(cli_ctx, notebook, name, orphan), file=sys.stderr)
+        if located.in_set_of is not None and not located.existing:
+            print(_set_note(cli_ctx, notebook, out, located.in_set_of), file=sys.stderr)
     data = _check_data(cli_ctx, notebook, nb, purpose)
     read = [(path, read_notebook(path)) for path in others]  # once, as the first one
     checks = [_check_data(cli_ctx, path, n, purpose) for path, n in read]
@@ -226,6 +228,21 @@ def _orphan_note(cli_ctx: CliContext, notebook: Path, name: str | None, orphan: 
         f"Note: {folder} holds the package of {orphan.notebook}, which no longer exists. If "
         f"{_shown(cli_ctx, notebook)} is that notebook renamed or moved, update its package with "
         f"-o {folder}{kept} --force."
+    )
+
+
+def _set_note(cli_ctx: CliContext, notebook: Path, out: Path, found: SetPackage) -> str:
+    """A note that ``notebook``, extracted alone into ``out``, is one of the set of notebooks
+    whose package is ``found``, which this leaves as it is, and the command updating that."""
+    from nbtools.export import set_command
+
+    names = ", ".join(_shown(cli_ctx, path) for path in found.notebooks)
+    folder = cli_ctx.project.relative(found.directory)
+    return (
+        f"Note: {_shown(cli_ctx, notebook)} is one of the notebooks of package "
+        f"'{found.package}' in {folder} ({names}). Extracted alone it gets a package of its "
+        f"own, in {out.as_posix()}, and {folder} stays as it is: extracting the whole set "
+        f"refreshes it ({set_command(found.notebooks, found.directory)})."
     )
 
 

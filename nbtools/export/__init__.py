@@ -15,6 +15,7 @@ submodule of this package loads nothing else)::
                        # directory, else nbs/sales_report and the packages it may have had
     export.notebook_paths([Path("nbs")])               # a set's notebooks: nbdev's order
     export.notebooks_beside(Path("nbs/01_b.ipynb"))    # what may join it: nbs/*.ipynb
+    export.set_command(notebooks, out)                # "nbtools extract nbs -o out": a set's
     export.write_starter(directory, "example")        # nbtools init: STARTER_NOTEBOOK, ...
     export.ignore_in_git(project.store_dir)           # nbtools init: .gitignore ignores it
 """
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from nbtools.export.build import ExtractOptions
     from nbtools.export.home import Orphan, SetPackage, locate
     from nbtools.export.naming import suggest_package_name
-    from nbtools.export.notebook_set import notebook_paths, notebooks_beside
+    from nbtools.export.notebook_set import notebook_paths, notebooks_beside, set_command
     from nbtools.export.starter import NOTEBOOK as STARTER_NOTEBOOK
     from nbtools.export.starter import PACKAGE_DIR as STARTER_PACKAGE_DIR
     from nbtools.export.starter import ignore_in_git, write_starter
@@ -49,6 +50,7 @@ _LAZY = {
     "suggest_package_name": ("naming", "suggest_package_name"),
     "notebook_paths": ("notebook_set", "notebook_paths"),
     "notebooks_beside": ("notebook_set", "notebooks_beside"),
+    "set_command": ("notebook_set", "set_command"),
     "STARTER_NOTEBOOK": ("starter", "NOTEBOOK"),
     "STARTER_PACKAGE_DIR": ("starter", "PACKAGE_DIR"),
     "write_starter": ("starter", "write_starter"),
@@ -71,6 +73,7 @@ __all__ = [
     "notebooks_beside",
     "read_manifest",
     "run_extract",
+    "set_command",
     "suggest_package_name",
     "write_starter",
 ]

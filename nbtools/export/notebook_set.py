@@ -239,10 +239,7 @@ def dropping_refusal(
     dropped = [path for path in recorded if path not in ours and path.is_file()]
     if not dropped:
         return None
-    every = [*recorded, *(path for path in ours if path not in recorded)]
-    folder = Path(os.path.commonpath([path.parent for path in every]))
-    given = [folder] if sorted(every) == sorted(notebooks_in(folder)) else every
-    command = f"nbtools extract {' '.join(_shown(path) for path in given)} -o {_shown(out)}"
+    command = set_command([*recorded, *(path for path in ours if path not in recorded)], out)
     names = ", ".join(_shown(path) for path in dropped)
     return ConflictError(
         f"{out} holds the package of a set of {len(recorded)} notebooks, and this write would "
@@ -255,6 +252,14 @@ def dropping_refusal(
         kind="dropped-notebooks",
         override=FORCE,
     )
+
+
+def set_command(notebooks: Sequence[Path], out: Path) -> str:
+    """The command extracting the set of ``notebooks`` (resolved, in its order) into ``out``:
+    given as their folder when they are its notebooks in nbdev's order, else one by one."""
+    folder = Path(os.path.commonpath([path.parent for path in notebooks]))
+    given = [folder] if sorted(notebooks) == sorted(notebooks_in(folder)) else notebooks
+    return f"nbtools extract {' '.join(_shown(path) for path in given)} -o {_shown(out)}"
 
 
 def _shown(path: Path) -> str:

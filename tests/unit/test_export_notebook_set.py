@@ -403,7 +403,9 @@ def test_without_output_a_set_finds_its_package_and_one_of_its_notebooks_does_no
     notebook_factory: NotebookFactory, tmp_path: Path
 ) -> None:
     """``nbtools extract a.ipynb`` without -o would have found the package of the set
-    {a, b} (its manifest's notebook_path is a's) and replaced it with a's alone."""
+    {a, b} (its manifest's notebook_path is a's) and replaced it with a's alone. Its own
+    package is written beside it, with a note naming the set's package and the command
+    updating that one (it said nothing: pk looked updated)."""
     notebook_factory("a.ipynb", CORE)
     notebook_factory("b.ipynb", B)
     (tmp_path / ".nbtools").mkdir()
@@ -413,6 +415,11 @@ def test_without_output_a_set_finds_its_package_and_one_of_its_notebooks_does_no
     assert again.stdout.startswith("a.ipynb, b.ipynb: package 'mylib' written to pk\n")
     alone = run_cli("extract", "a.ipynb", *args, cwd=tmp_path)
     assert alone.stdout.startswith("a.ipynb: package 'mylib' written to mylib\n"), alone.stderr
+    assert alone.stderr == (
+        "Note: a.ipynb is one of the notebooks of package 'mylib' in pk (a.ipynb, b.ipynb). "
+        "Extracted alone it gets a package of its own, in mylib, and pk stays as it is: "
+        "extracting the whole set refreshes it (nbtools extract . -o pk).\n"
+    )
     assert (tmp_path / "pk/src/mylib/b.py").is_file()
 
 
