@@ -16,6 +16,7 @@ from nbtools.errors import CheckFailedError
 from nbtools.ids import MAX_ID
 
 if TYPE_CHECKING:
+    from nbtools.lineage import Followed
     from nbtools.versioning import Restored, Version
 
 NOTEBOOK = click.argument("notebook", callback=root_relative_option)
@@ -84,8 +85,15 @@ def _moved_here(cli_ctx: CliContext, notebook: str, content: bytes) -> str | Non
     if len(found) != 1:
         return None
     versioning.rename(project, found[0], notebook)
-    lineage.follow_move(project, found[0], notebook)
+    _warn_lost(lineage.follow_move(project, found[0], notebook), found[0], notebook)
     return found[0]
+
+
+def _warn_lost(followed: Followed, old: str, new: str) -> None:
+    """Say on stderr which packages of OLD could not follow it to NEW, if any."""
+    warning = followed.warning(old, new)
+    if warning is not None:
+        click.echo(visible(warning), err=True)
 
 
 @version.command()
@@ -101,7 +109,9 @@ def move(cli_ctx: CliContext, old: str, new: str, as_json: bool) -> None:
 
     project = cli_ctx.project
     file_moved = versioning.move(project, old, new)
-    packages = lineage.follow_move(project, old, new)
+    followed = lineage.follow_move(project, old, new)
+    _warn_lost(followed, old, new)
+    packages = followed.packages
     if as_json:
         print_json({"old": old, "new": new, "file_moved": file_moved, "packages": packages})
         return

@@ -81,7 +81,7 @@ def locate(root: Path, notebook: Path, package: str | None = None, in_set: bool 
     found: list[tuple[float, Path]] = []
     orphans: list[Orphan] = []
     sets: list[tuple[float, SetPackage]] = []
-    for folder in _with_manifests(root.resolve()):
+    for folder in manifest_folders(root.resolve()):
         manifest = _manifest(folder)
         if manifest is None:
             continue
@@ -163,7 +163,7 @@ def _manifest(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _with_manifests(root: Path) -> list[Path]:
+def manifest_folders(root: Path) -> list[Path]:
     """The folders holding a manifest, of those searched breadth first from ``root`` within
     the bounds of the module's docstring (each folder read once)."""
     found: list[Path] = []

@@ -16,7 +16,7 @@ The face the REST handlers and the CLI call (each function opens its own transac
     lineage.extraction_recorder(project, path, actor="ana")  # an extraction's writer calls it
     lineage.background_recorder(project, path, actor="ana")  # the CLI's: a detached process
     lineage.describe_extraction(manifest["lineage"])  # one line for a person
-    lineage.follow_move(project, "old.ipynb", "new.ipynb")  # its packages name the new path
+    lineage.follow_move(project, "old.ipynb", "new.ipynb")  # Followed: packages name new path
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from nbtools.lineage.background import recorder as background_recorder
     from nbtools.lineage.extraction import describe as describe_extraction
     from nbtools.lineage.extraction import recorder as extraction_recorder
-    from nbtools.lineage.moves import follow_move
+    from nbtools.lineage.moves import Followed, follow_move
     from nbtools.lineage.production import ProductionEnvironment, production_environment
     from nbtools.lineage.reproduce import (
         ReproducedRun,
@@ -50,6 +50,7 @@ _LAZY = {
     "describe_extraction": ("extraction", "describe"),
     "extraction_recorder": ("extraction", "recorder"),
     "follow_move": ("moves", "follow_move"),
+    "Followed": ("moves", "Followed"),
     "ProductionEnvironment": ("production", "ProductionEnvironment"),
     "production_environment": ("production", "production_environment"),
     "ReproducedRun": ("reproduce", "ReproducedRun"),
@@ -62,6 +63,7 @@ _LAZY = {
 __all__ = [
     "PENDING_LINEAGE",
     "BackgroundRecorder",
+    "Followed",
     "ProductionEnvironment",
     "ReproducedRun",
     "Reproduction",

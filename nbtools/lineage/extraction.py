@@ -41,16 +41,30 @@ VERSION, SET_VERSIONS = "notebook_version", "notebook_versions"
 DEFAULT_KERNEL = "python3"
 
 
-def output_ref(project: Project, out: Path) -> str:
-    """How a package directory is named in version references: root-relative when inside."""
+#: How a version reference names a package directory whose name (:func:`output_name`) is
+#: longer than :data:`MAX_REF`: this prefix and the name's SHA-256, which cannot be turned back
+#: into the directory (:func:`nbtools.lineage.follow_move` finds such packages by searching).
+HASHED = "sha256:"
+#: The longest reference a version's ``version_refs.ref`` holds.
+MAX_REF = 255
+
+
+def output_name(project: Project, out: Path) -> str:
+    """A package directory's path from the project's root when inside it, else absolute."""
     resolved = out.resolve()
     try:
-        ref = resolved.relative_to(project.root).as_posix()
+        return resolved.relative_to(project.root).as_posix()
     except ValueError:
-        ref = str(resolved)
-    if len(ref) > 255:
-        ref = "sha256:" + hashlib.sha256(ref.encode()).hexdigest()
-    return ref
+        return str(resolved)
+
+
+def output_ref(project: Project, out: Path) -> str:
+    """How a package directory is named in version references: :func:`output_name`, or, when
+    that is longer than :data:`MAX_REF`, :data:`HASHED` and its SHA-256."""
+    name = output_name(project, out)
+    if len(name) > MAX_REF:
+        return HASHED + hashlib.sha256(name.encode()).hexdigest()
+    return name
 
 
 def _pin_extraction(project: Project, version_ids: Sequence[int], ref: str) -> None:

@@ -3,24 +3,35 @@
 A package's manifest names the notebook it comes from (``notebook_path``, from the package's
 directory; a set's package each of its notebooks too, ``notebooks``), and a write of another
 notebook's package there is refused. When a notebook's history moves (Jupyter's rename,
-``nbtools version move``), each package pinned to one of its versions (reference ``extraction
-<directory>``, :mod:`.extraction`) gets the notebook's new path in its manifest, wherever it
-names it, so the next extraction of the renamed notebook (or of the set, every notebook of it
-renamed) updates its package instead of being refused as another notebook's, and finds it
-without ``-o``.
+``nbtools version move``), each package
+whose manifest names the notebook's old path (or, for a folder, a notebook under it) gets the
+new path there, so the next extraction of the renamed notebook (or of the set, every notebook
+of it renamed) updates its package instead of being refused as another notebook's, and finds
+it without ``-o``. The packages are those pinned to one of the notebook's versions (reference
+``extraction <directory>``, :mod:`.extraction`) and those the project's search for packages
+finds (:func:`nbtools.export.home.manifest_folders`): a package written with ``--lineage off``,
+or whose background lineage is still pending, is pinned to nothing.
+
+A pinned package whose directory's path is longer than 255 characters is referenced by a hash
+of it, which cannot be turned back into the directory: inside the project's search it is found
+all the same; outside (another folder of the machine, or deeper than the search goes) it cannot
+follow, and :attr:`Followed.lost` counts it for the caller to warn (:meth:`Followed.warning`).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import or_, select
 
 from nbtools.atomic import atomic_write
+from nbtools.errors import InvalidInputError
+from nbtools.export.home import manifest_folders
 from nbtools.export.model import MANIFEST, manifest_text
 from nbtools.export.writer import read_manifest
-from nbtools.lineage.extraction import EXTRACTION
+from nbtools.lineage.extraction import EXTRACTION, HASHED, output_name, output_ref
 from nbtools.locks import exclusive
 from nbtools.project import Project
 from nbtools.store.tables import notebooks
@@ -28,17 +39,62 @@ from nbtools.versioning.history import notebook_key
 from nbtools.versioning.tables import version_refs, versions
 
 
-def follow_move(project: Project, old: str, new: str) -> list[str]:
+class Followed(NamedTuple):
+    """What :func:`follow_move` changed."""
+
+    #: The directories (from the project's root, else absolute) whose manifest now names the
+    #: notebook's new path.
+    packages: list[str]
+    #: Packages pinned to the notebook under a hashed reference (a directory's path longer than
+    #: 255 characters) that the project's search did not find: they still name the old path.
+    lost: int = 0
+
+    def warning(self, old: str, new: str) -> str | None:
+        """What to tell the user of the packages that could not follow; None when none."""
+        if not self.lost:
+            return None
+        one = self.lost == 1
+        count, names, these = (
+            ("a package", "names", "this one is")
+            if one
+            else (f"{self.lost} packages", "name", "these are")
+        )
+        return (
+            f"Warning: {count} extracted from {old} still {names} it: a directory whose path is "
+            "longer than 255 characters is only found inside the project (at most 6 folders "
+            f"deep), and {these} not. Extract {new} into it again with -o DIR --force."
+        )
+
+
+def follow_move(project: Project, old: str, new: str) -> Followed:
     """Once the history of notebook ``old`` (or of every notebook under folder ``old``) moved
     to ``new``, point the manifest of each package extracted from it at the notebook's new
-    path; the packages' directories (as references name them), of those that changed.
+    path (module docstring: which packages).
 
-    A manifest naming another notebook (written again since from another one) is left as it
-    is, as is a package directory that is gone."""
+    Only an entry naming exactly the old path (or one under the old folder) changes: a
+    manifest naming another notebook (written again since from another one) is left as it
+    is, as is a package directory that is gone or a damaged manifest."""
     old_key, new_key = notebook_key(project, old), notebook_key(project, new)
+    was, now = project.root / old_key, project.root / new_key
+    if not new_key.endswith(".ipynb") and not now.is_dir():
+        return Followed([])  # no package comes from another kind of file: nothing to search
+    refs = _pinned(project, new_key)
+    searched = {folder.resolve() for folder in manifest_folders(project.root)}
+    pinned = {(project.root / ref).resolve() for ref in refs if not ref.startswith(HASHED)}
+    followed = sorted(
+        output_name(project, out) for out in pinned | searched if _repoint(out, was, now)
+    )
+    lost = {ref for ref in refs if ref.startswith(HASHED)}
+    lost -= {output_ref(project, folder) for folder in searched}
+    return Followed(followed, len(lost))
+
+
+def _pinned(project: Project, new_key: str) -> set[str]:
+    """The references of the packages pinned to a version of the notebook now at ``new_key``
+    (or of one under that folder)."""
     with project.store.connection() as connection:
-        found = connection.execute(
-            select(version_refs.c.ref, notebooks.c.path)
+        found = connection.scalars(
+            select(version_refs.c.ref)
             .distinct()
             .join(versions, versions.c.id == version_refs.c.version_id)
             .join(notebooks, notebooks.c.id == versions.c.notebook_id)
@@ -50,36 +106,39 @@ def follow_move(project: Project, old: str, new: str) -> list[str]:
                 ),
             )
         ).all()
-    followed = set()
-    for ref, path in found:
-        was = project.root / (old_key + path[len(new_key) :])
-        if not ref.startswith("sha256:") and _repoint(project.root / ref, was, project.root / path):
-            followed.add(ref)
-    return sorted(followed)
+    return set(found)
+
+
+def _moved(recorded: Path, was: Path, now: Path) -> Path | None:
+    """Where the notebook at ``recorded`` is now, when it is ``was`` or under that folder."""
+    if recorded == was:
+        return now
+    return now / recorded.relative_to(was) if recorded.is_relative_to(was) else None
 
 
 def _repoint(out: Path, was: Path, now: Path) -> bool:
-    """Make the manifest in ``out`` name ``now`` where it names ``was`` (its ``notebook_path``,
-    a set's entry in ``notebooks``), under the directory's lock (a write of the package
-    waits); False when it names another notebook, or is gone."""
+    """Make the manifest in ``out`` name the notebooks it names at ``was`` (or under that
+    folder) at ``now`` (its ``notebook_path``, a set's entries in ``notebooks``), under the
+    directory's lock (a write of the package waits); False when it names none of them, or
+    is gone or damaged."""
+    was, now = was.resolve(), now.resolve()
     try:
         with exclusive(out, directory=True):
             manifest = read_manifest(out)
             members = manifest.get("notebooks")
             entries = [manifest, *(members if isinstance(members, list) else [])]
             named = [
-                entry
+                (entry, moved)
                 for entry in entries
                 if isinstance(entry, dict)
                 and isinstance(recorded := entry.get("notebook_path"), str)
-                and (out / recorded).resolve() == was.resolve()
+                and (moved := _moved((out / recorded).resolve(), was, now)) is not None
             ]
             if not named:
                 return False
-            path = Path(os.path.relpath(now.resolve(), out.resolve())).as_posix()
-            for entry in named:
-                entry["notebook_path"] = path
+            for entry, moved in named:
+                entry["notebook_path"] = Path(os.path.relpath(moved, out.resolve())).as_posix()
             atomic_write(out / MANIFEST, manifest_text(manifest).encode())
-    except (FileNotFoundError, NotADirectoryError):
+    except (FileNotFoundError, NotADirectoryError, InvalidInputError):
         return False
     return True

@@ -255,9 +255,15 @@ class VersionRecorder:
             old = self.key(old_path)
             self._on_disk.pop(old, None)
             versioning.rename(self.project, old, key)
-            lineage.follow_move(self.project, old, key)  # its packages name the new path
+            self._warn(lineage.follow_move(self.project, old, key), old, key)
 
         self.guarded(new_path, "rename", move)
+
+    def _warn(self, followed: lineage.Followed, old: str, new: str) -> None:
+        """Log which packages of ``old`` could not follow it to ``new``, if any."""
+        warning = followed.warning(old, new)
+        if warning is not None:
+            self.log.warning("nbtools: %s", warning)
 
 
 def checkpoint_model(version: Version) -> dict[str, Any]:

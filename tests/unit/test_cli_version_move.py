@@ -120,11 +120,11 @@ CELLS = [
 ]
 
 
-def extract(root: Path, notebook: str, *output: str) -> Result:
+def extract(root: Path, notebook: str, *output: str, lineage: str = "wait") -> Result:
     """``nbtools extract ROOT/NOTEBOOK [-o ROOT/OUTPUT] [--OPTION]``, recording its lineage
-    first."""
+    first (or as ``lineage`` says)."""
     places = [path if path.startswith("-") else str(root / path) for path in output]
-    command = ["--root", str(root), "extract", str(root / notebook), "--lineage", "wait"]
+    command = ["--root", str(root), "extract", str(root / notebook), "--lineage", lineage]
     return CliRunner().invoke(cli, [*command, *places])
 
 
@@ -240,3 +240,64 @@ def test_a_check_of_one_notebook_after_its_move_passes_with_a_note(tmp_path: Pat
     checked = extract(tmp_path, "quarterly.ipynb", "-o", "packages/report", "--check")
     assert checked.exit_code == 0, checked.output
     assert "report.ipynb (now quarterly.ipynb)" in checked.stderr
+
+
+def test_a_package_written_without_lineage_follows_its_notebook(tmp_path: Path) -> None:
+    """``--lineage off``: no version pins the package, so it followed no move (re-extracting
+    the moved notebook into it was refused until ``--force``). The project's search finds it
+    by the notebook path its manifest names; a package naming another notebook is left."""
+    (tmp_path / "nbs").mkdir()
+    for name in ("report", "other"):
+        (tmp_path / f"nbs/{name}.ipynb").write_text(json.dumps(make_notebook(CELLS)))
+        written = extract(tmp_path, f"nbs/{name}.ipynb", "-o", f"packages/{name}", lineage="off")
+        assert written.exit_code == 0, written.output
+    moved = as_json(nbtools(tmp_path, "move", "nbs/report.ipynb", "nbs/quarterly.ipynb", "--json"))
+    assert moved["packages"] == ["packages/report"]
+    manifest = json.loads((tmp_path / "packages/report" / MANIFEST).read_text())
+    assert manifest["notebook_path"] == "../../nbs/quarterly.ipynb"
+    other = json.loads((tmp_path / "packages/other" / MANIFEST).read_text())
+    assert other["notebook_path"] == "../../nbs/other.ipynb"
+    again = extract(tmp_path, "nbs/quarterly.ipynb", "-o", "packages/report", lineage="off")
+    assert again.exit_code == 0, again.output
+
+
+#: A package directory whose path from the project's root is longer than 255 characters: its
+#: version reference is a hash of the path.
+LONG = "packages/" + "p" * 200 + "/" + "q" * 60
+
+
+def test_a_package_under_a_path_of_over_255_characters_follows_its_notebook(
+    tmp_path: Path,
+) -> None:
+    """Its pin names a hash, which follow_move skipped: the package did not follow. Inside
+    the project, the search finds it."""
+    (tmp_path / "nbs").mkdir()
+    (tmp_path / "nbs/report.ipynb").write_text(json.dumps(make_notebook(CELLS)))
+    assert (written := extract(tmp_path, "nbs/report.ipynb", "-o", LONG)).exit_code == 0, (
+        written.output
+    )
+    moved = nbtools(tmp_path, "move", "nbs/report.ipynb", "nbs/quarterly.ipynb", "--json")
+    assert (moved.exit_code, json.loads(moved.stdout)["packages"]) == (0, [LONG])
+    assert moved.stderr == ""
+    manifest = json.loads((tmp_path / LONG / MANIFEST).read_text())
+    assert manifest["notebook_path"] == "../../../nbs/quarterly.ipynb"
+
+
+def test_a_package_it_cannot_find_by_its_hashed_path_is_warned_of(tmp_path: Path) -> None:
+    """Outside the project, a directory named by a hash cannot be found: the move says which
+    notebook's package still names the old path and how to update it (before: nothing)."""
+    root = tmp_path / "project"
+    (root / "nbs").mkdir(parents=True)
+    (root / "nbs/report.ipynb").write_text(json.dumps(make_notebook(CELLS)))
+    outside = tmp_path / "elsewhere" / ("o" * 200) / ("x" * 60)
+    assert (written := extract(root, "nbs/report.ipynb", "-o", str(outside))).exit_code == 0, (
+        written.output
+    )
+    moved = nbtools(root, "move", "nbs/report.ipynb", "nbs/quarterly.ipynb", "--json")
+    assert (moved.exit_code, json.loads(moved.stdout)["packages"]) == (0, [])
+    assert moved.stderr == (
+        "Warning: a package extracted from nbs/report.ipynb still names it: a directory whose "
+        "path is longer than 255 characters is only found inside the project (at most 6 "
+        "folders deep), and this one is not. Extract nbs/quarterly.ipynb into it again with "
+        "-o DIR --force.\n"
+    )
