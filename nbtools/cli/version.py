@@ -66,27 +66,26 @@ def save(cli_ctx: CliContext, notebook: str, message: str | None, as_json: bool)
 
 
 def _moved_here(cli_ctx: CliContext, notebook: str, content: bytes) -> str | None:
-    """The notebook NOTEBOOK, a path with no history, was moved from outside Jupyter (its one
-    candidate: :func:`nbtools.versioning.moved_from`), whose history (and packages) now
-    continue at NOTEBOOK; None when there is none, or several (then said)."""
-    from nbtools import lineage, versioning
+    """The notebook NOTEBOOK, a path with no history, was moved from outside Jupyter
+    (:func:`nbtools.lineage.continue_moved`), whose history (and packages) now continue at
+    NOTEBOOK; None when there is none, or several (then said)."""
+    from nbtools import lineage
 
-    project = cli_ctx.project
-    found = versioning.moved_from(project, notebook, content)
-    if len(found) > 1:
+    moved = lineage.continue_moved(cli_ctx.project, notebook, content)
+    if len(moved.candidates) > 1:
         click.echo(
             visible(
-                f"Note: {notebook} has the content of the latest version of {', '.join(found)}, "
-                "whose files are gone: it starts a history of its own. If it is one of them "
-                f"moved, `nbtools version move OLD {notebook}` continues that one's."
+                f"Note: {notebook} has the content of the latest version of "
+                f"{', '.join(moved.candidates)}, whose files are gone: it starts a history of its "
+                f"own. If it is one of them moved, `nbtools version move OLD {notebook}` "
+                "continues that one's."
             ),
             err=True,
         )
-    if len(found) != 1:
+    if moved.followed is None:
         return None
-    versioning.rename(project, found[0], notebook)
-    _warn_lost(lineage.follow_move(project, found[0], notebook), found[0], notebook)
-    return found[0]
+    _warn_lost(moved.followed, moved.candidates[0], notebook)
+    return moved.candidates[0]
 
 
 def _warn_lost(followed: Followed, old: str, new: str) -> None:

@@ -17,6 +17,7 @@ The face the REST handlers and the CLI call (each function opens its own transac
     lineage.background_recorder(project, path, actor="ana")  # the CLI's: a detached process
     lineage.describe_extraction(manifest["lineage"])  # one line for a person
     lineage.follow_move(project, "old.ipynb", "new.ipynb")  # Followed: packages name new path
+    lineage.continue_moved(project, "new.ipynb")  # MovedHere: a shell mv recognised, followed
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from nbtools.lineage.background import recorder as background_recorder
     from nbtools.lineage.extraction import describe as describe_extraction
     from nbtools.lineage.extraction import recorder as extraction_recorder
-    from nbtools.lineage.moves import Followed, follow_move
+    from nbtools.lineage.moves import Followed, MovedHere, continue_moved, follow_move
     from nbtools.lineage.production import ProductionEnvironment, production_environment
     from nbtools.lineage.reproduce import (
         ReproducedRun,
@@ -50,7 +51,9 @@ _LAZY = {
     "describe_extraction": ("extraction", "describe"),
     "extraction_recorder": ("extraction", "recorder"),
     "follow_move": ("moves", "follow_move"),
+    "continue_moved": ("moves", "continue_moved"),
     "Followed": ("moves", "Followed"),
+    "MovedHere": ("moves", "MovedHere"),
     "ProductionEnvironment": ("production", "ProductionEnvironment"),
     "production_environment": ("production", "production_environment"),
     "ReproducedRun": ("reproduce", "ReproducedRun"),
@@ -64,10 +67,12 @@ __all__ = [
     "PENDING_LINEAGE",
     "BackgroundRecorder",
     "Followed",
+    "MovedHere",
     "ProductionEnvironment",
     "ReproducedRun",
     "Reproduction",
     "background_recorder",
+    "continue_moved",
     "describe_extraction",
     "extraction_recorder",
     "follow_move",

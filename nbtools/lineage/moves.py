@@ -3,7 +3,7 @@
 A package's manifest names the notebook it comes from (``notebook_path``, from the package's
 directory; a set's package each of its notebooks too, ``notebooks``), and a write of another
 notebook's package there is refused. When a notebook's history moves (Jupyter's rename,
-``nbtools version move``), each package
+``nbtools version move``, a shell ``mv`` recognised by :func:`continue_moved`), each package
 whose manifest names the notebook's old path (or, for a folder, a notebook under it) gets the
 new path there, so the next extraction of the renamed notebook (or of the set, every notebook
 of it renamed) updates its package instead of being refused as another notebook's, and finds
@@ -36,6 +36,7 @@ from nbtools.locks import exclusive
 from nbtools.project import Project
 from nbtools.store.tables import notebooks
 from nbtools.versioning.history import notebook_key
+from nbtools.versioning.renames import moved_from, rename
 from nbtools.versioning.tables import version_refs, versions
 
 
@@ -64,6 +65,29 @@ class Followed(NamedTuple):
             "longer than 255 characters is only found inside the project (at most 6 folders "
             f"deep), and {these} not. Extract {new} into it again with -o DIR --force."
         )
+
+
+class MovedHere(NamedTuple):
+    """What :func:`continue_moved` found and did."""
+
+    #: The notebooks whose file is gone and whose latest version has the content (oldest first).
+    candidates: list[str]
+    #: The packages that followed, when there was exactly one candidate, ``candidates[0]``,
+    #: whose history moved; None when nothing moved.
+    followed: Followed | None = None
+
+
+def continue_moved(project: Project, path: str, content: bytes | None = None) -> MovedHere:
+    """Recognise ``path``, a notebook without a history of its own, as one moved outside
+    Jupyter (a shell ``mv``; ``content``: its file's bytes, None: read them when needed):
+    with exactly one candidate (:func:`nbtools.versioning.moved_from`), that notebook's
+    history moves to ``path`` and its packages follow. With several nothing moves: the
+    caller says so. ``nbtools version save`` and Jupyter's save hook both call it."""
+    found = moved_from(project, path, content)
+    if len(found) != 1:
+        return MovedHere(found)
+    rename(project, found[0], path)
+    return MovedHere(found, follow_move(project, found[0], path))
 
 
 def follow_move(project: Project, old: str, new: str) -> Followed:

@@ -11,7 +11,7 @@ from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
 from nbtools.store.tables import notebooks
-from nbtools.versioning.history import notebook_key, objects
+from nbtools.versioning.history import disk_content, notebook_key, objects
 from nbtools.versioning.parts import split
 from nbtools.versioning.tables import versions
 
@@ -108,11 +108,13 @@ def _set_path(connection: Connection, notebook_id: int, path: str) -> None:
     connection.execute(update(notebooks).where(notebooks.c.id == notebook_id).values(path=path))
 
 
-def moved_from(project: Project, path: str, content: bytes) -> list[str]:
-    """The notebooks ``path`` (with ``content``, its file's bytes) may have been moved from
-    outside Jupyter (a shell ``mv``): those whose file no longer exists and whose latest
-    version has this very content (oldest first; none when ``path`` has a history of its
-    own). A notebook whose file still exists was copied, not moved: it is none of them."""
+def moved_from(project: Project, path: str, content: bytes | None = None) -> list[str]:
+    """The notebooks ``path`` (with ``content``, its file's bytes; None: the file on disk, read
+    only when ``path`` has no history, none when it has no file or one that is no notebook)
+    may have been moved from outside Jupyter (a shell ``mv``): those whose file no longer
+    exists and whose latest version has this very content (oldest first; none when ``path``
+    has a history of its own). A notebook whose file still exists was copied, not moved: it
+    is none of them. :func:`nbtools.lineage.continue_moved` moves the one history found."""
     key = notebook_key(project, path)
     latest = (
         select(versions.c.notebook_id, func.max(versions.c.number).label("number"))
@@ -122,7 +124,16 @@ def moved_from(project: Project, path: str, content: bytes) -> list[str]:
     with project.store.connection() as connection:
         if connection.scalar(select(notebooks.c.id).where(notebooks.c.path == key)) is not None:
             return []
-        nb = parse_notebook(content, source=key, lone_surrogates=True)
+        if content is None:
+            try:
+                nb = parse_notebook(disk_content(project, key), source=key, lone_surrogates=True)
+            except (
+                NotFoundError,
+                InvalidInputError,
+            ):  # no file yet (a new notebook), or no notebook
+                return []
+        else:
+            nb = parse_notebook(content, source=key, lone_surrogates=True)
         manifest = split(nb, source=key).manifest_sha
         found = connection.scalars(
             select(notebooks.c.path)

@@ -4,8 +4,10 @@
 autosave, collaborative — records the content being saved, in the order the saves arrive)
 and replaces its checkpoints with :class:`NbtoolsCheckpoints`, so a notebook's checkpoint is
 its newest nbtools version and a rename through JupyterLab keeps the history (and the packages
-extracted from the notebook follow it: :func:`nbtools.lineage.follow_move`). Other files keep
-their usual checkpoints. A failure inside versioning never blocks a save: it is logged and
+extracted from the notebook follow it: :func:`nbtools.lineage.follow_move`). The first save of
+a notebook moved with a shell ``mv`` continues the gone notebook's history, as ``nbtools
+version save`` does (:func:`nbtools.lineage.continue_moved`). Other files keep their usual
+checkpoints. A failure inside versioning never blocks a save: it is logged and
 kept for the Versions panel to show.
 
 Only the newest version is listed as a checkpoint, as Jupyter's own checkpoints list the last
@@ -171,9 +173,16 @@ class VersionRecorder:
         self.saving[path] = [*started, now]
         content = model["content"]
         user = request_user()
-        self._recorded[path] = self.guarded(
-            path, "record", lambda key: versioning.commit(self.project, key, content, user=user)
-        )
+
+        def record(key: str) -> Version:
+            # The file there, before this save replaces it, may be one moved with a shell `mv`.
+            moved = lineage.continue_moved(self.project, key)
+            if moved.followed is not None:
+                self.log.info("nbtools: %s continues the history of %s", key, moved.candidates[0])
+                self._warn(moved.followed, moved.candidates[0], key)
+            return versioning.commit(self.project, key, content, user=user)
+
+        self._recorded[path] = self.guarded(path, "record", record)
 
     def after_save(self, model: dict[str, Any], os_path: str = "", **_: Any) -> None:
         """Post-save hook: when saves of one notebook overlapped, their writes may have landed
