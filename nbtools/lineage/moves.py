@@ -28,9 +28,6 @@ from sqlalchemy import or_, select
 
 from nbtools.atomic import atomic_write
 from nbtools.errors import InvalidInputError
-from nbtools.export.home import manifest_folders
-from nbtools.export.model import MANIFEST, manifest_text
-from nbtools.export.writer import read_manifest
 from nbtools.lineage.extraction import EXTRACTION, HASHED, output_name, output_ref
 from nbtools.locks import exclusive
 from nbtools.project import Project
@@ -98,6 +95,8 @@ def follow_move(project: Project, old: str, new: str) -> Followed:
     Only an entry naming exactly the old path (or one under the old folder) changes: a
     manifest naming another notebook (written again since from another one) is left as it
     is, as is a package directory that is gone or a damaged manifest."""
+    from nbtools.export.home import manifest_folders  # the export package: only on a move
+
     old_key, new_key = notebook_key(project, old), notebook_key(project, new)
     was, now = project.root / old_key, project.root / new_key
     if not new_key.endswith(".ipynb") and not now.is_dir():
@@ -145,6 +144,9 @@ def _repoint(out: Path, was: Path, now: Path) -> bool:
     folder) at ``now`` (its ``notebook_path``, a set's entries in ``notebooks``), under the
     directory's lock (a write of the package waits); False when it names none of them, or
     is gone or damaged."""
+    from nbtools.export.model import MANIFEST, manifest_text
+    from nbtools.export.writer import read_manifest
+
     was, now = was.resolve(), now.resolve()
     try:
         with exclusive(out, directory=True):
