@@ -5,9 +5,11 @@ through the server's save and rename hooks (:func:`nbtools.lineage.continue_move
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from nbtools.cli.app import cli
@@ -76,3 +78,29 @@ async def test_a_package_written_without_lineage_follows_its_notebook_renamed(
     assert notebook_path(jp_root_dir / "packages/other") == "../../nbs/other.ipynb"
     again = {"path": "nbs/quarterly.ipynb", "output": "packages/report", "dry_run": False}
     assert (await post(jp_fetch, **again))["written"] is True
+
+
+async def test_a_package_that_cannot_follow_a_rename_is_warned_of_in_the_server_s_log(
+    jp_fetch: Any,
+    jp_root_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A package outside the server's root under a path of over 255 characters is pinned by a
+    hash of its path, which cannot be turned back into the directory: the rename says it did
+    not follow, and how to update it (before: nothing was said)."""
+    put_notebook(jp_root_dir, "nbs/report.ipynb", CELLS)
+    outside = tmp_path_factory.mktemp("elsewhere") / ("o" * 200) / ("x" * 60)
+    command = ["--root", str(jp_root_dir), "extract", str(jp_root_dir / "nbs/report.ipynb")]
+    written = CliRunner().invoke(cli, [*command, "-o", str(outside), "--lineage", "wait"])
+    assert written.exit_code == 0, written.output
+    body = json.dumps({"path": "nbs/quarterly.ipynb"})
+    await jp_fetch("api", "contents", "nbs/report.ipynb", method="PATCH", body=body)
+    assert notebook_path(outside).endswith("/nbs/report.ipynb")
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned == [
+        "nbtools: Warning: a package extracted from nbs/report.ipynb still names it: a directory "
+        "whose path is longer than 255 characters is only found inside the project (at most 6 "
+        "folders deep), and this one is not. Extract nbs/quarterly.ipynb into it again with "
+        "-o DIR --force."
+    ]
