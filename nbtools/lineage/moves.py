@@ -51,10 +51,9 @@ class Followed(NamedTuple):
         """What to tell the user of the packages that could not follow; None when none."""
         if not self.lost:
             return None
-        one = self.lost == 1
         count, names, these = (
             ("a package", "names", "this one is")
-            if one
+            if self.lost == 1
             else (f"{self.lost} packages", "name", "these are")
         )
         return (
