@@ -163,18 +163,25 @@ def test_a_save_that_cannot_tell_which_notebook_moved_starts_a_history_and_says_
     assert "`nbtools version move OLD c.ipynb`" in saved.stderr
 
 
+def _set_of_two(root: Path) -> list[tuple[str, str, list[str]]]:
+    """``nbs/a.ipynb`` (:data:`CELLS`) and ``nbs/b.ipynb`` exporting ``triple`` to module
+    ``b``, whose cells it returns."""
+    (root / "nbs").mkdir()
+    (root / "nbs/a.ipynb").write_text(json.dumps(make_notebook(CELLS)))
+    triple: list[tuple[str, str, list[str]]] = [
+        ("code", "#| default_exp b", []),
+        ("code", "#| export\ndef triple(x):\n    return 3 * x", []),
+    ]
+    (root / "nbs/b.ipynb").write_text(json.dumps(make_notebook(triple)))
+    return triple
+
+
 def test_the_package_of_a_set_follows_each_of_its_notebooks(tmp_path: Path) -> None:
     """Both notebooks of a set renamed with ``version move``: the manifest names each one's
     new path (``notebook_path`` and ``notebooks``), so extracting the renamed set updates its
     package. A set's package followed none of them (its versions were not pinned), and the
     renamed set was refused as another notebooks' package until ``--force``."""
-    (tmp_path / "nbs").mkdir()
-    (tmp_path / "nbs/a.ipynb").write_text(json.dumps(make_notebook(CELLS)))
-    triple = [
-        ("code", "#| default_exp b", []),
-        ("code", "#| export\ndef triple(x):\n    return 3 * x", []),
-    ]
-    (tmp_path / "nbs/b.ipynb").write_text(json.dumps(make_notebook(triple)))
+    _set_of_two(tmp_path)
     written = extract(tmp_path, "nbs/a.ipynb", "nbs/b.ipynb", "-o", "packages/lib")
     assert written.exit_code == 0, written.output
     for old, new in (("a", "c"), ("b", "d")):
@@ -198,13 +205,7 @@ def test_a_check_of_a_set_after_a_move_passes_with_a_note_until_its_code_changes
     still name b.ipynb (headers, markers), which is all that differs, so ``--check`` on the
     moved set passes with a note. It failed (exit 1, "7 file(s) out of date with the
     notebooks"), a red build that only a rename caused. A change of c's code still fails."""
-    (tmp_path / "nbs").mkdir()
-    (tmp_path / "nbs/a.ipynb").write_text(json.dumps(make_notebook(CELLS)))
-    triple = [
-        ("code", "#| default_exp b", []),
-        ("code", "#| export\ndef triple(x):\n    return 3 * x", []),
-    ]
-    (tmp_path / "nbs/b.ipynb").write_text(json.dumps(make_notebook(triple)))
+    triple = _set_of_two(tmp_path)
     written = extract(tmp_path, "nbs", "-o", "packages/lib")
     assert written.exit_code == 0, written.output
     moved = as_json(nbtools(tmp_path, "move", "nbs/b.ipynb", "nbs/c.ipynb", "--json"))
