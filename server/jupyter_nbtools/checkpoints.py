@@ -382,7 +382,9 @@ class AsyncNbtoolsCheckpoints(AsyncGenericCheckpointsMixin, AsyncCheckpoints):
         await self.rename_all_checkpoints(old_path, new_path)
 
     async def rename_all_checkpoints(self, old_path: str, new_path: str) -> None:
-        self.recorder.rename(old_path, new_path)
+        # off the IOLoop: the store's writes and the project's search for the packages that
+        # follow (up to thousands of folders walked)
+        await asyncio.to_thread(self.recorder.rename, old_path, new_path)
         await self.fallback.rename_all_checkpoints(old_path, new_path)
 
     async def delete_checkpoint(self, checkpoint_id: str, path: str) -> None:

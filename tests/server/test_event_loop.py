@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -22,11 +23,13 @@ def dsn(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
 
-async def waiting_on_a_lock(url: str) -> bool:
+async def waiting_on_a_lock(url: str, table: str = "runs") -> bool:
+    """Some query reading ``table`` waits on a lock."""
     async with await psycopg.AsyncConnection.connect(dsn(url), autocommit=True) as watcher:
         cursor = await watcher.execute(
             "SELECT count(*) FROM pg_stat_activity "
-            "WHERE wait_event_type = 'Lock' AND query ILIKE '%FROM runs%'"
+            "WHERE wait_event_type = 'Lock' AND query ILIKE %s",
+            (f"%FROM {table}%",),
         )
         row = await cursor.fetchone()
         return bool(row and row[0])
@@ -49,6 +52,31 @@ async def test_a_list_waiting_on_the_database_does_not_block_jupyter(
         assert not listing.done()  # Jupyter answered while our request was still waiting
         await holder.rollback()
     assert json.loads((await listing).body) == []
+
+
+async def test_a_rename_waiting_on_the_database_does_not_block_jupyter(
+    jp_fetch: Any, postgres_url: str, notebooks: Path
+) -> None:
+    """A notebook renamed in JupyterLab moves its history and its packages (the project's
+    search for them walks folders): that work runs off the loop too, though Jupyter's contents
+    manager, not a handler of ours, calls it."""
+    assert json.loads((await jp_fetch("nbtools", "api", "runs")).body) == []  # schema ready
+    async with await psycopg.AsyncConnection.connect(dsn(postgres_url)) as holder:
+        await holder.execute("SET idle_in_transaction_session_timeout = '60s'")
+        await holder.execute("LOCK TABLE notebooks IN ACCESS EXCLUSIVE MODE")
+        body = json.dumps({"path": "renamed.ipynb"})
+        renaming = asyncio.ensure_future(
+            jp_fetch("api", "contents", "forecast.ipynb", method="PATCH", body=body)
+        )
+        while not await waiting_on_a_lock(postgres_url, "notebooks"):
+            assert not renaming.done(), renaming.result()
+            await asyncio.sleep(0.05)
+        status = await asyncio.wait_for(jp_fetch("api", "status"), timeout=120)
+        assert status.code == 200
+        assert not renaming.done()  # Jupyter answered while the rename was still waiting
+        await holder.rollback()
+    assert (await renaming).code == 200
+    assert (notebooks / "renamed.ipynb").is_file()
 
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
