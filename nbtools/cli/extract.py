@@ -7,6 +7,7 @@ extracting a notebook costs little more than starting Python and importing click
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import sys
 from pathlib import Path
@@ -169,6 +170,7 @@ def extract(
         store_dir=cli_ctx.project.store_dir,
         others=tuple(others),
         other_notebooks=tuple(n for _, n in read),
+        shown_path=functools.partial(_shown, cli_ctx),
     )
     with _tests_shown(test, venv):
         report = run_extract(request)

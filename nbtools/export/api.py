@@ -1,6 +1,6 @@
 """Extraction as the CLI and the REST API use it: preview, check, write, test."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -39,7 +39,9 @@ class ExtractRequest(NamedTuple):
     package written where it is. ``others``: the other notebooks of a set making one package
     with ``notebook_path``, its first (:mod:`nbtools.export.notebook_set`), read from their
     files unless ``other_notebooks`` carries their contents (in the same order); ``lineage``
-    then records the version of each notebook of the set.
+    then records the version of each notebook of the set. ``shown_path``: how the report
+    gives the path of a set's notebook (:func:`with_paths`): the server's from its root, the
+    command line's as it shows the notebooks.
     """
 
     notebook_path: Path
@@ -55,6 +57,7 @@ class ExtractRequest(NamedTuple):
     store_dir: Path | None = None
     others: tuple[Path, ...] = ()
     other_notebooks: tuple[Notebook, ...] = ()
+    shown_path: Callable[[Path], str] = Path.as_posix
 
 
 class ExtractReport:
@@ -67,10 +70,13 @@ class ExtractReport:
         mode: str,
         changes: list[FileChange],
         notebook: Path,
+        paths: Mapping[str, str] | None = None,
     ) -> None:
         self.extraction, self.out, self.mode, self.changes = extraction, out, mode, changes
         #: The notebook's path as the caller gave it (``notebook_path``).
         self.notebook = notebook
+        #: A set's: each notebook's path by its name (:func:`member_paths`).
+        self.paths = paths or {}
         self.written = False
         self.diff = ""
         self.tests: Any = None
@@ -105,8 +111,8 @@ class ExtractReport:
             "stale": self.stale,
             "framing_only": self.framing_note is not None,
             "files": [change.to_dict(with_content) for change in self.changes],
-            "problems": [problem.to_dict() for problem in extraction.problems],
-            "cells": extraction.cells(),
+            "problems": self.problems(),
+            "cells": [with_paths(cell, self.paths) for cell in extraction.cells()],
             "parameters": [
                 {**p.to_dict(), "annotation": p.annotation, **self._cell(p.cell), "line": p.line}
                 for p in extraction.plan.parameters
@@ -127,13 +133,17 @@ class ExtractReport:
             "lineage": self.lineage,
         }
 
+    def problems(self) -> list[dict[str, Any]]:
+        """The problems found, each with its notebook's path in a set."""
+        return [with_paths(problem.to_dict(), self.paths) for problem in self.extraction.problems]
+
     def _cell(self, index: int | None) -> dict[str, Any]:
         """``{"cell": index}``; in a set, the index in its notebook, and that notebook."""
         members = self.extraction.source.members
         if not members or index is None:
             return {"cell": index}
         member = member_of(members, index)
-        return {"notebook": member.name, "cell": index - member.first}
+        return with_paths({"notebook": member.name, "cell": index - member.first}, self.paths)
 
     def _tests(self) -> dict[str, Any] | None:
         """The tests' report; a set's names each test's notebook (imported only for one)."""
@@ -141,14 +151,39 @@ class ExtractReport:
             return None
         tests: dict[str, Any] = self.tests.to_dict()
         if self.extraction.source.members:
-            tests = _localized(tests, self.extraction.plan.cells)
+            tests = _localized(tests, self.extraction.plan.cells, self.paths)
         return tests
 
 
-def _localized(tests: dict[str, Any], cells: dict[int, Any]) -> dict[str, Any]:
+def _localized(
+    tests: dict[str, Any], cells: dict[int, Any], paths: Mapping[str, str]
+) -> dict[str, Any]:
     from nbtools.export.notebook_set import localize_test
 
-    return {**tests, "tests": [localize_test(test, cells) for test in tests["tests"]]}
+    localized = [with_paths(localize_test(test, cells), paths) for test in tests["tests"]]
+    return {**tests, "tests": localized}
+
+
+def member_paths(request: ExtractRequest) -> dict[str, str]:
+    """Each notebook of the set ``request`` extracts, by the name its problems, cells and tests
+    give it (:func:`~nbtools.export.notebook_set.member_names`), → its path as
+    ``request.shown_path`` gives it; empty for one notebook."""
+    if not request.others:
+        return {}
+    from nbtools.export.notebook_set import member_names
+
+    notebooks = [request.notebook_path, *request.others]
+    return dict(zip(member_names(notebooks), map(request.shown_path, notebooks), strict=True))
+
+
+def with_paths(entry: dict[str, Any], paths: Mapping[str, str]) -> dict[str, Any]:
+    """A set's problem, cell or test, ``entry``, with the path of each notebook it names
+    (``notebook``, ``failure_notebook``) beside its name (``notebook_path``,
+    ``failure_notebook_path``): a name is short, for people (a file name, unless two notebooks
+    of the set have it), the path tells a program which notebook it is (the wizard marks the
+    open notebook's own problems by it)."""
+    keys = ("notebook", "failure_notebook")
+    return entry | {f"{key}_path": paths[entry[key]] for key in keys if entry.get(key) in paths}
 
 
 def _run_tests(report: ExtractReport, venv: bool) -> None:
@@ -219,14 +254,23 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
         options = options._replace(version=previous_version(request.out, previous))
     if options.package is None and isinstance(previous.get("package"), str):
         options = options._replace(package=previous["package"])  # and its name
+    paths = member_paths(request)
     notebooks = [nb, *(request.other_notebooks or map(read_notebook, request.others))]
-    extraction = _render(request, notebooks, options, previous)
+    try:
+        extraction = _render(request, notebooks, options, previous)
+    except CheckFailedError as error:  # a set refused for its problems: each as a report's
+        problems = error.details.get("problems")
+        if paths and isinstance(problems, list):
+            error.details["problems"] = [with_paths(p, paths) for p in problems]
+        raise
     check_path_lengths(extraction, request.out)
     if request.mode != "write":  # a write checks them under its lock
         check_targets(extraction, request.out)
     # a write compares the package with the disk itself, under its lock
     changes = compare(extraction, request.out) if request.mode != "write" else []
-    report = ExtractReport(extraction, request.out, request.mode, changes, request.notebook_path)
+    report = ExtractReport(
+        extraction, request.out, request.mode, changes, request.notebook_path, paths
+    )
     if request.mode == "check":
         # from a notebook with errors, which no write takes, a diff shows changes none makes
         report.diff = "" if extraction.errors else unified_diff(report.changes, request.out)
@@ -251,7 +295,7 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
                 f"{'The notebooks have' if request.others else 'The notebook has'} "
                 f"{len(extraction.errors)} problem(s); nothing was written:\n"
                 + "\n".join(p.describe() for p in extraction.errors),
-                problems=[p.to_dict() for p in extraction.problems],
+                problems=report.problems(),
             )
         record = request.lineage
 

@@ -139,3 +139,30 @@ async def test_one_notebook_of_a_set_is_told_its_set_and_the_notebooks_beside_it
     }
     whole = await post(jp_fetch, path="nbs/01_b.ipynb", notebooks=alone["set_package"]["notebooks"])
     assert (whole["output"], whole["stale"], whole["set_package"]) == ("pkgs/mylib", False, None)
+
+
+async def test_two_notebooks_of_one_file_name_are_told_apart_by_their_paths(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """Each problem, cell and test of a set names its notebook for people (``a/core.ipynb``,
+    from the folder the set shares) and by its path from the root for the wizard, which marks
+    the open notebook's own problems by it. Before: the name only, which the wizard took for
+    a file name: b/core.ipynb's problems were marked on no notebook, or on the other."""
+    put_notebook(jp_root_dir, "nbs/a/core.ipynb", CORE)
+    broken = [*B[:1], ("code", "#| export\ndef twice(x):\n    return add_up(x, x)", []), *B[2:]]
+    put_notebook(jp_root_dir, "nbs/b/core.ipynb", broken)
+    body = {"path": "nbs/a/core.ipynb", "notebooks": ["nbs"], "name": "mylib", "output": "pkg"}
+    preview = await post(jp_fetch, **body)
+    problems = [(p["notebook"], p["notebook_path"], p["cell"]) for p in preview["problems"]]
+    assert problems == [("b/core.ipynb", "nbs/b/core.ipynb", 1)]
+    assert {(c["notebook"], c["notebook_path"]) for c in preview["cells"]} == {
+        ("a/core.ipynb", "nbs/a/core.ipynb"),
+        ("b/core.ipynb", "nbs/b/core.ipynb"),
+    }
+    code, refused = await error(jp_fetch, **body, dry_run=False)  # the wizard marks these too
+    assert code == 400
+    assert [p["notebook_path"] for p in refused["details"]["problems"]] == ["nbs/b/core.ipynb"]
+    put_notebook(jp_root_dir, "nbs/b/core.ipynb", B)
+    written = await post(jp_fetch, **body, dry_run=False, test=True)
+    tests = [(t["notebook_path"], t["outcome"]) for t in written["tests"]["tests"]]
+    assert tests == [("nbs/a/core.ipynb", "passed"), ("nbs/b/core.ipynb", "passed")]

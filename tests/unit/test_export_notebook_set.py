@@ -234,6 +234,13 @@ def test_two_notebooks_of_one_file_name_are_named_by_their_paths(
         "sub/00_core.ipynb",
         "sub-cell-2",
     )
+    # and a program tells them apart by their paths (was: not given)
+    paths = (failed["notebook_path"], failed["failure_notebook_path"])
+    assert paths == ("nbs/sub/00_core.ipynb", "nbs/sub/00_core.ipynb")
+    assert {(c["notebook"], c["notebook_path"]) for c in report["cells"]} == {
+        ("00_core.ipynb", "nbs/00_core.ipynb"),
+        ("sub/00_core.ipynb", "nbs/sub/00_core.ipynb"),
+    }
     assert "# %% sub/00_core.ipynb cell 2" in (tmp_path / "out/src/mylib/other.py").read_text()
 
 

@@ -134,6 +134,62 @@ test.describe('Package wizard over a set of notebooks', () => {
     await expect(panel.getByRole('alert')).toHaveCount(0);
   });
 
+  test('two notebooks of one file name in a set each mark their own problems only', async ({
+    tmpPath
+  }) => {
+    const page = lab();
+    test.setTimeout(180_000);
+    const notebooks = [`${tmpPath}/nbs/a/core.ipynb`, `${tmpPath}/nbs/b/core.ipynb`];
+    const a = (sum: string) =>
+      notebookJson([
+        codeCell('dx', '#| default_exp core'),
+        codeCell('add', `#| export\ndef add(a, b):\n    return ${sum}`),
+        codeCell('mul', '#| export\ndef mul(a, b):\n    return a * b')
+      ]);
+    const twice = (product: string) =>
+      notebookJson([
+        codeCell('dx', '#| default_exp b'),
+        codeCell('one', '#| export\nONE = 1'),
+        codeCell('twice', `#| export\ndef twice(x):\n    return ${product}`)
+      ]);
+    await upload(page, notebooks[0], a('a + b'));
+    await upload(page, notebooks[1], twice('x * 2'));
+    const written = await page.request.post('/nbtools/api/extract', {
+      data: {
+        path: notebooks[0],
+        notebooks,
+        name: 'mylib',
+        output: `${tmpPath}/mylib`,
+        dry_run: false
+      }
+    });
+    expect(written.ok(), await written.text()).toBe(true);
+    // Both go wrong since: a in its cell 2, b in its cell 3 (a's cell 3 is fine).
+    for (const path of notebooks) {
+      expect(await page.contents.deleteFile(path)).toBe(true);
+    }
+    await upload(page, notebooks[0], a('plus(a, b)'));
+    await upload(page, notebooks[1], twice('times(x, 2)'));
+
+    await openNotebook(page, notebooks[0]);
+    const panel = await openSection(page, 'core.ipynb', 'Package');
+    await panel.getByRole('button', { name: '3. Preview' }).click();
+    await expect(panel.getByTestId('nbtools-preview-notebooks')).toHaveText(
+      `Made of 2 notebooks: ${notebooks.join(', ')}`
+    );
+    // Was: a's problem was named as another notebook's (a/core.ipynb is not core.ipynb) and
+    // marked nowhere.
+    const problems = panel.getByRole('list', { name: 'Problems' });
+    await expect(problems.getByRole('button', { name: 'Cell 2, line 3' })).toBeVisible();
+    await expect(problems).toContainText('b/core.ipynb cell 3, line 3');
+    await expect(problems.getByRole('button')).toHaveCount(1);
+    const cells = page.locator('.jp-NotebookPanel:visible .jp-Cell');
+    const marker = (index: number) =>
+      cells.nth(index).getByRole('list', { name: /extraction problem/ });
+    await expect(marker(1)).toContainText("'plus'");
+    await expect(marker(2)).toHaveCount(0);
+  });
+
   test('the other notebooks of its folder can join a new package, from the keyboard', async ({
     tmpPath
   }, testInfo) => {

@@ -34,8 +34,13 @@ export interface ExtractRequest {
 
 /** A problem found in the notebook, located at a cell (0-based) and a 1-based line. */
 export interface ExtractProblem {
-  /** A set's: the file name of the notebook the cell is in (`cell` is its index there). */
+  /**
+   * A set's: the name of the notebook the cell is in (`cell` is its index there), for people:
+   * its file name, or its path from the set's shared folder when two have that file name.
+   */
   notebook?: string;
+  /** A set's: that notebook's path, relative to the root (what tells which notebook it is). */
+  notebook_path?: string;
   cell: number;
   cell_id: string;
   line: number;
@@ -58,9 +63,12 @@ export interface ExtractTestResult {
   outcome: 'passed' | 'failed' | 'error' | 'skipped';
   /** The `test` cell the test comes from (0-based), if any. */
   cell: number | null;
-  /** A set's: the file names of the notebooks of `cell` and of `failure_cell`. */
+  /** A set's: the names of the notebooks of `cell` and of `failure_cell` (as a problem's). */
   notebook?: string;
   failure_notebook?: string;
+  /** A set's: the paths of those notebooks, relative to the root. */
+  notebook_path?: string;
+  failure_notebook_path?: string;
   cell_id: string | null;
   message: string;
   /** Where a failure points in the notebook: cell (0-based) and line. */

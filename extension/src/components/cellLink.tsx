@@ -1,30 +1,32 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { fileName } from './notebookSet';
+import { isShown } from './notebookSet';
 import type { ProductionizeModel } from './productionizeModel';
 
 type Trans = TranslationBundle;
 
 /**
  * A cell (0-based) and line a problem or test points to: a button to it in the notebook
- * shown, the notebook's name and the cell in another notebook of a set.
+ * shown, the notebook's name and the cell in another notebook of a set (`notebook`, its
+ * name; `notebookPath`, its path, which tells whether it is the notebook shown).
  */
 export function CellLink({
   model,
   trans,
   notebook,
+  notebookPath,
   cell,
   line
 }: {
   model: ProductionizeModel;
   trans: Trans;
   notebook: string | undefined;
+  notebookPath: string | undefined;
   cell: number;
   line: number | null;
 }): React.ReactElement {
-  const shown = model.notebook ? fileName(model.notebook.context.path) : null;
-  if (notebook !== undefined && notebook !== shown) {
+  if (notebook !== undefined && !isShown(notebookPath, model.notebook?.context.path)) {
     return (
       <span className="jp-nbtools-CellRef">
         {line

@@ -29,13 +29,23 @@ function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The file name of the notebook at `path`, as a set's problems and tests name it. */
+/** The file name of the notebook at `path`. */
 export function fileName(path: string): string {
   return path.split('/').pop() ?? path;
 }
 
-/** The problems of `panel`'s own cells (a set's others are in other notebooks). */
+/**
+ * The problems of `panel`'s own cells (a set's others are in other notebooks), told by the
+ * notebook's path: two notebooks of a set may have one file name.
+ */
 export function ownProblems(panel: NotebookPanel, problems: ExtractProblem[]): ExtractProblem[] {
-  const own = fileName(panel.context.path);
-  return problems.filter(problem => problem.notebook === undefined || problem.notebook === own);
+  return problems.filter(problem => isShown(problem.notebook_path, panel.context.path));
+}
+
+/**
+ * Whether a problem or test in the notebook at `notebookPath` (a set's; `undefined`: the one
+ * notebook extracted) is in the notebook at `shown`.
+ */
+export function isShown(notebookPath: string | undefined, shown: string | undefined): boolean {
+  return notebookPath === undefined || notebookPath === shown;
 }

@@ -382,6 +382,7 @@ function TestRow({
   const failed = test.failure_cell !== null;
   const target = failed ? test.failure_cell : test.cell;
   const notebook = failed ? test.failure_notebook : test.notebook;
+  const notebookPath = failed ? test.failure_notebook_path : test.notebook_path;
   return (
     <li className={`jp-nbtools-Test jp-mod-${test.outcome}`}>
       <span className="jp-nbtools-Outcome">{test.outcome}</span> <code>{test.name}</code>
@@ -390,6 +391,7 @@ function TestRow({
           model={model}
           trans={trans}
           notebook={notebook}
+          notebookPath={notebookPath}
           cell={target}
           line={test.failure_line}
         />
@@ -419,6 +421,7 @@ function ProblemList({
             model={model}
             trans={trans}
             notebook={problem.notebook}
+            notebookPath={problem.notebook_path}
             cell={problem.cell}
             line={problem.line}
           />
