@@ -13,6 +13,7 @@ submodule of this package loads nothing else)::
     export.suggest_package_name("Sales Report")       # "sales_report"
     export.locate(root, Path("nbs/Sales Report.ipynb"))  # without -o: its package's
                        # directory, else nbs/sales_report and the packages it may have had
+    export.set_package_at(out, Path("nbs/01_b.ipynb"))  # out: the package of its set?
     export.notebook_paths([Path("nbs")])               # a set's notebooks: nbdev's order
     export.notebooks_beside(Path("nbs/01_b.ipynb"))    # what may join it: nbs/*.ipynb
     export.set_command(notebooks, out)                # "nbtools extract nbs -o out": a set's
@@ -29,7 +30,7 @@ from nbtools.lazy import loader
 if TYPE_CHECKING:
     from nbtools.export.api import ExtractReport, ExtractRequest, Recorder, run_extract
     from nbtools.export.build import ExtractOptions
-    from nbtools.export.home import Orphan, SetPackage, locate
+    from nbtools.export.home import Orphan, SetPackage, locate, set_package_at
     from nbtools.export.naming import suggest_package_name
     from nbtools.export.notebook_set import notebook_paths, notebooks_beside, set_command
     from nbtools.export.starter import NOTEBOOK as STARTER_NOTEBOOK
@@ -47,6 +48,7 @@ _LAZY = {
     "Orphan": ("home", "Orphan"),
     "locate": ("home", "locate"),
     "SetPackage": ("home", "SetPackage"),
+    "set_package_at": ("home", "set_package_at"),
     "suggest_package_name": ("naming", "suggest_package_name"),
     "notebook_paths": ("notebook_set", "notebook_paths"),
     "notebooks_beside": ("notebook_set", "notebooks_beside"),
@@ -74,6 +76,7 @@ __all__ = [
     "read_manifest",
     "run_extract",
     "set_command",
+    "set_package_at",
     "suggest_package_name",
     "write_starter",
 ]

@@ -85,11 +85,9 @@ def locate(root: Path, notebook: Path, package: str | None = None, in_set: bool 
         manifest = _manifest(folder)
         if manifest is None:
             continue
-        members = set_members(manifest, folder)
-        if not in_set and len(members) > 1 and target in members:
-            package_name = str(manifest.get("package") or folder.name)
-            mtime = (folder / MANIFEST).stat().st_mtime
-            sets.append((mtime, SetPackage(folder, package_name, tuple(members))))
+        listing = None if in_set else _set_package(manifest, folder, target)
+        if listing is not None:
+            sets.append(((folder / MANIFEST).stat().st_mtime, listing))
         owner = _gone(manifest, folder)
         if owner is not None:
             orphans.append(
@@ -112,6 +110,22 @@ def locate(root: Path, notebook: Path, package: str | None = None, in_set: bool 
     return Located(
         default_output(notebook, package), False, tuple(orphans[:MAX_ORPHANS]), in_set_of
     )
+
+
+def set_package_at(folder: Path, notebook: Path) -> SetPackage | None:
+    """The package of several notebooks in ``folder`` (an output directory given) when it
+    lists ``notebook``: the package :func:`locate` names in ``in_set_of`` without one."""
+    manifest = _manifest(folder)
+    return None if manifest is None else _set_package(manifest, folder, notebook.resolve())
+
+
+def _set_package(manifest: dict[str, Any], folder: Path, target: Path) -> SetPackage | None:
+    """The package of several notebooks the manifest (in ``folder``) records, when it lists
+    the notebook at ``target`` (resolved)."""
+    members = set_members(manifest, folder)
+    if len(members) < 2 or target not in members:
+        return None
+    return SetPackage(folder, str(manifest.get("package") or folder.name), tuple(members))
 
 
 def set_members(manifest: dict[str, Any], folder: Path) -> list[Path]:

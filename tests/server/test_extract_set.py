@@ -166,3 +166,29 @@ async def test_two_notebooks_of_one_file_name_are_told_apart_by_their_paths(
     written = await post(jp_fetch, **body, dry_run=False, test=True)
     tests = [(t["notebook_path"], t["outcome"]) for t in written["tests"]["tests"]]
     assert tests == [("nbs/a/core.ipynb", "passed"), ("nbs/b/core.ipynb", "passed")]
+
+
+async def test_an_output_that_is_the_set_s_package_names_it_as_the_one_found(
+    jp_fetch: Any, nbs: Path
+) -> None:
+    """One notebook of a set given its set's package as ``output`` is told that set, as
+    without an output, so the wizard extracts the set there rather than asking to replace
+    it with the one notebook. Before: ``set_package`` was null with an output. Another set's
+    package, or one notebook's, is not its set's: a write there stays refused (409)."""
+    put_notebook(nbs, "other/x.ipynb", [("code", "#| export\ndef x():\n    return 1", [])])
+    put_notebook(nbs, "other/y.ipynb", [("code", "#| export\ndef y():\n    return 2", [])])
+    await post(jp_fetch, path="nbs", name="mylib", output="pkgs/mylib", dry_run=False)
+    await post(jp_fetch, path="other", name="xy", output="pkgs/xy", dry_run=False)
+    await post(jp_fetch, path="other/x.ipynb", output="pkgs/x", dry_run=False)
+    alone = await post(jp_fetch, path="nbs/01_b.ipynb", output="pkgs/mylib")
+    assert alone["set_package"] == {
+        "output": "pkgs/mylib",
+        "package": "mylib",
+        "notebooks": ["nbs/00_core.ipynb", "nbs/01_b.ipynb"],
+    }
+    whole = await post(jp_fetch, path="nbs/01_b.ipynb", notebooks=["nbs"], output="pkgs/mylib")
+    assert (whole["stale"], whole["set_package"]) == (False, None)
+    for output in ("pkgs/xy", "pkgs/x", "pkgs/new"):
+        assert (await post(jp_fetch, path="nbs/01_b.ipynb", output=output))["set_package"] is None
+    code, refused = await error(jp_fetch, path="nbs/01_b.ipynb", output="pkgs/xy", dry_run=False)
+    assert (code, refused["details"]["kind"]) == (409, "another-notebook")

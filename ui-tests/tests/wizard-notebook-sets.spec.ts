@@ -134,6 +134,44 @@ test.describe('Package wizard over a set of notebooks', () => {
     await expect(panel.getByRole('alert')).toHaveCount(0);
   });
 
+  test("an Output directory that is the set's package extracts the set there, as if found", async ({
+    tmpPath
+  }) => {
+    const page = lab();
+    test.setTimeout(180_000);
+    const notebooks = [`${tmpPath}/nbs/00_core.ipynb`, `${tmpPath}/nbs/01_b.ipynb`];
+    await upload(page, notebooks[0], core);
+    await upload(page, notebooks[1], b);
+    await openNotebook(page, notebooks[1]);
+    const panel = await openSection(page, '01_b.ipynb', 'Package');
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    const include = panel.getByRole('group', { name: 'Include other notebooks' });
+    await expect(include.getByRole('checkbox', { name: '00_core.ipynb' })).toBeVisible();
+    const output = `${tmpPath}/packages/mylib`;
+    await panel.getByRole('textbox', { name: 'Output directory' }).fill(output);
+    // Meanwhile the set's package is written there, as `nbtools extract nbs -o ...` does.
+    const written = await page.request.post('/nbtools/api/extract', {
+      data: { path: notebooks[0], notebooks, name: 'mylib', output, dry_run: false }
+    });
+    expect(written.ok(), await written.text()).toBe(true);
+
+    // Was: 01_b alone was written there, refused for dropping 00_core from the package.
+    await panel.getByRole('button', { name: '4. Write and test' }).click();
+    await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
+    const saveFirst = page.getByRole('dialog').getByRole('button', { name: 'Save and write' });
+    const summary = panel.getByTestId('nbtools-test-summary');
+    await expect(saveFirst.or(summary)).toBeVisible({ timeout: 60_000 });
+    if (await saveFirst.isVisible()) {
+      await saveFirst.click();
+    }
+    await expect(summary).toContainText(`Written to ${output}. 1 passed`, { timeout: 60_000 });
+    await expect(page.getByRole('dialog')).toHaveCount(0);
+    await expect(panel.getByRole('alert')).toHaveCount(0);
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    const set = panel.getByRole('group', { name: /This notebook is one of the 2 notebooks/ });
+    await expect(set).toContainText(`package mylib (${output})`);
+  });
+
   test('two notebooks of one file name in a set each mark their own problems only', async ({
     tmpPath
   }) => {

@@ -198,7 +198,10 @@ export interface ExtractReport {
    * notebook is gone, the nearest first (at most 3); empty otherwise.
    */
   orphans: ExtractOrphan[];
-  /** One notebook extracted without an output that a set's package lists: that package. */
+  /**
+   * One notebook extracted (not a set) that a set's package lists: that package, found
+   * without an output, or the output given when it is that package.
+   */
   set_package: ExtractSetPackage | null;
   /** The notebooks of the (first) notebook's folder, itself included, by file name. */
   folder_notebooks: string[];

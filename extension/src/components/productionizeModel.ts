@@ -312,8 +312,10 @@ export class ProductionizeModel extends VDomModel {
       return;
     }
     const wizard = this._wizardOf(panel);
-    if (wizard.folderNotebooks === null) {
-      await this.runPreview(); // whether the notebook is one of a set's, before writing
+    if (wizard.folderNotebooks === null || (wizard.options.output && !wizard.setPackage)) {
+      // Whether the notebook is one of a set's, before writing: an Output directory typed
+      // since the last preview may be the set's package, which the write then updates.
+      await this.runPreview();
     }
     if (!(await this._prompts.saveFirst(panel))) {
       return;

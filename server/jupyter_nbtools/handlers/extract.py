@@ -121,7 +121,10 @@ class ExtractHandler(NbtoolsHandler):
                 {"notebook": self.project.relative(path), "data": check.to_dict()}
                 for path, check in zip(paths, checks, strict=True)
             ]
-        model["set_package"] = located and self._set_package(located.in_set_of)
+        in_set_of = located.in_set_of if located else None
+        if located is None and not others:  # the output given may be its set's package
+            in_set_of = await self.call(export.set_package_at, request.out, first)
+        model["set_package"] = self._set_package(in_set_of)
         model["folder_notebooks"] = [
             self.project.relative(path) for path in await self.call(export.notebooks_beside, first)
         ]
@@ -136,8 +139,8 @@ class ExtractHandler(NbtoolsHandler):
         self.reply(model)
 
     def _set_package(self, found: export.SetPackage | None) -> dict[str, Any] | None:
-        """The package of several notebooks that lists the one extracted alone, if any (and
-        the server can reach all of them)."""
+        """The package of several notebooks that lists the one extracted alone, found or
+        given as its output, if any (and the server can reach all of them)."""
         if found is None or not all(map(self.project.contains, found.notebooks)):
             return None
         return {
