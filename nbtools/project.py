@@ -45,6 +45,11 @@ class Project:
         #: False for a reader (a command that only reads): a SQLite store that does not exist
         #: yet is not made (:attr:`store_exists`), :attr:`store` is then an empty one in memory.
         self.creates_store = creates_store
+        #: Whether a store that needs migrating is migrated by a child process
+        #: (:mod:`nbtools.store.migrations.apart`): set by a process that lives long (the
+        #: Jupyter server, ``nbtools scheduler``), which would otherwise keep Alembic's ≈ 18 MiB
+        #: from the one migration until it stops.
+        self.migrates_apart = False
 
     @classmethod
     def from_settings(
@@ -107,12 +112,13 @@ class Project:
         an empty project and leaves no store behind."""
         from nbtools.store.database import Store, made_store_dir
 
+        apart = self.migrates_apart
         if not self.db_url.startswith("sqlite"):  # e.g. a Dask worker on another machine
-            return Store.open(self.db_url)
+            return Store.open(self.db_url, migrate_apart=apart)
         if not self.store_exists:
             return Store.open(IN_MEMORY_URL)
         made_store_dir(self.store_dir)
-        return Store.open(self.db_url, lock_dir=self.store_dir)
+        return Store.open(self.db_url, lock_dir=self.store_dir, migrate_apart=apart)
 
     def has_store(self) -> bool:
         """Whether the project's store exists: opened, a database server's, or a SQLite file

@@ -45,6 +45,7 @@ def scheduler(cli_ctx: CliContext) -> None:
         cli_ctx.settings(NotificationSettings),
     )
     project = cli_ctx.project
+    project.migrates_apart = True  # the daemon lives long: Alembic in a child
     loop = settings.create_scheduler(project, metrics.max_value_bytes)
     project.store  # noqa: B018 - open (and migrate) the store before starting workers
     assert loop.executor is not None

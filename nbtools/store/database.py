@@ -172,12 +172,13 @@ class Store:
         return sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str, lock_dir: Path | None = None) -> Store:
-        """Open the store at ``url`` and bring its schema to the newest revision."""
+    def open(cls, url: str, lock_dir: Path | None = None, *, migrate_apart: bool = False) -> Store:
+        """Open the store at ``url`` and bring its schema to the newest revision (with
+        ``migrate_apart``, in a child process: :mod:`nbtools.store.migrations.apart`)."""
         engine = create_store_engine(url)
         try:
             with _migration_lock(engine, lock_dir):
-                migrations.upgrade_to_head(engine)
+                migrations.upgrade_to_head(engine, apart=migrate_apart)
         except NbtoolsError:
             engine.dispose()
             raise

@@ -111,6 +111,7 @@ class NbtoolsApp(ExtensionApp):
         # who a token login's made-up user acts as (jupyter_nbtools.identity)
         self.settings[SERVER_ACTOR] = current_actor(settings.actor or None)
         self.project = Project.from_settings(settings, default_root=Path(self.serverapp.root_dir))
+        self.project.migrates_apart = True  # the server lives long: Alembic in a child
         self.settings["nbtools_project"] = self.project
         monitoring = MonitoringService(self.project, metrics, notifications)
         self.jobs = JobsService(self.project, jobs, monitoring)

@@ -108,8 +108,10 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     command.upgrade(_config(engine), revision)
 
 
-def upgrade_to_head(engine: Engine) -> None:
-    """Migrate to the newest revision, skipping Alembic entirely when already there.
+def upgrade_to_head(engine: Engine, *, apart: bool = False) -> None:
+    """Migrate to the newest revision, skipping Alembic entirely when already there; with
+    ``apart``, Alembic runs in a child process (:mod:`.apart`: a process that lives long keeps
+    none of it), unless the database is in this process's memory.
 
     A database at a revision this code does not know was written by a newer jupyter-nbtools:
     it is refused (:class:`StoreTooNewError`) and left untouched. A SQLite database that needs
@@ -121,7 +123,12 @@ def upgrade_to_head(engine: Engine) -> None:
     refuse_unknown(engine, recorded)
     if recorded:
         backup_sqlite(engine, recorded)
-    upgrade(engine)
+    from nbtools.store.migrations.apart import in_memory, upgrade_apart
+
+    if apart and not in_memory(engine):
+        upgrade_apart(engine)
+    else:
+        upgrade(engine)
 
 
 def refuse_unknown(engine: Engine, recorded: frozenset[str]) -> None:
