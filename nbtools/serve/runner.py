@@ -53,6 +53,11 @@ log = logging.getLogger("nbtools.serve")
 
 #: Host names that listen on this machine only.
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+#: What to do about a host that cannot be listened on.
+CHOOSE_HOST = (
+    "Choose a name or address of this machine as the host (127.0.0.1: this machine only; "
+    "0.0.0.0: every interface)."
+)
 #: The signals that stop the service gracefully (exit 0).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 #: The listening socket's queue of connections not accepted yet: uvicorn's own (it sets it
@@ -345,6 +350,12 @@ def listen(host: str, port: int) -> socket.socket:
     then on a connection is accepted, and its request answered once the start-up is done
     (uvicorn serves only then), never refused while the package loads: the "listening on"
     line is true when it is logged."""
+    if not host:  # the socket layer's every interface: --host "$HOST" with $HOST unset
+        raise InvalidInputError(
+            f"The host is empty, which would listen on every interface. {CHOOSE_HOST}",
+            field="host",
+            host=host,
+        )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, as uvicorn binds: asyncio sets TCP_NODELAY only on sockets that say so,
     # and without it small replies wait for the delayed ACK (≈ 40 ms each).
@@ -357,8 +368,7 @@ def listen(host: str, port: int) -> socket.socket:
         reason = exc.strerror or str(exc)
         if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
             raise InvalidInputError(
-                f"Cannot listen on {host}: {reason}. Choose a name or address of this machine "
-                "as the host (127.0.0.1: this machine only; 0.0.0.0: every interface).",
+                f"Cannot listen on {host}: {reason}. {CHOOSE_HOST}",
                 field="host",
                 host=host,
             ) from None

@@ -54,3 +54,16 @@ def test_a_host_that_is_not_this_machine_s_names_the_host(host: str) -> None:
     )
     assert "port" not in raised.value.message
     assert raised.value.details == {"field": "host", "host": host}
+
+
+def test_an_empty_host_is_refused_not_taken_for_every_interface() -> None:
+    """``--host "$HOST"`` with the variable unset: the socket layer takes ``""`` for every
+    interface (0.0.0.0), so the service listened on all of them and logged
+    ``listening on http://:8000``."""
+    with pytest.raises(InvalidInputError) as raised:
+        listen("", 0)
+    assert raised.value.message == (
+        "The host is empty, which would listen on every interface. Choose a name or address "
+        "of this machine as the host (127.0.0.1: this machine only; 0.0.0.0: every interface)."
+    )
+    assert raised.value.details == {"field": "host", "host": ""}
