@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 from nbtools.errors import NbtoolsError
 from nbtools.jsonplaces import marked_places, read_marked
@@ -20,18 +20,22 @@ class InvalidResultError(NbtoolsError):
 
 def _default(value: Any) -> Any:
     """JSON for common non-JSON results: numpy scalars (``numpy.longdouble`` as a float: its
-    ``tolist()`` is itself) and arrays, pydantic models, sets."""
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
+    ``tolist()`` is itself) and arrays; else as pydantic writes it, which is what the OpenAPI
+    document built from the return annotation says: pydantic models, dataclasses, sets, dates
+    and times (ISO 8601 text), ``Decimal`` and ``UUID`` as text, an ``Enum`` as its value,
+    ``bytes`` as UTF-8 text."""
     plain = plain_scalar(value)
     if plain is not value:
         return plain
     tolist = getattr(value, "tolist", None)
     if callable(tolist):
         return tolist()
-    raise TypeError(f"the function returned a {type(value).__name__}, which is not JSON data")
+    try:
+        return to_jsonable_python(value)
+    except ValueError:  # no form pydantic knows, or bytes that are not UTF-8
+        raise TypeError(
+            f"the function returned a {type(value).__name__}, which is not JSON data"
+        ) from None
 
 
 def result_json(value: Any) -> bytes:

@@ -119,3 +119,64 @@ def test_a_result_json_cannot_carry_is_a_500_saying_what_and_where(
     assert f"error {error_id} in /ratio: The function returned NaN at ratio" in log
     assert "Traceback" not in log
     assert 'nbtools_serve_errors_total{endpoint="/ratio",type="invalid-result"} 1.0' in metrics
+
+
+#: Served functions returning what JSON has no type for, but pydantic (and so the OpenAPI
+#: document built from their annotations) writes as text.
+TYPED = [
+    ("markdown", "# Typed\n> Typed results.", []),
+    (
+        "code",
+        "import dataclasses, datetime, decimal, enum, uuid",
+        ["export"],
+    ),
+    (
+        "code",
+        "#| serve\n"
+        "class Tier(enum.Enum):\n"
+        "    GOLD = 'gold'\n\n"
+        "@dataclasses.dataclass\n"
+        "class Quote:\n"
+        "    price: decimal.Decimal\n"
+        "    valid_until: datetime.date\n\n"
+        "def quote(day: datetime.date) -> Quote:\n"
+        "    return Quote(decimal.Decimal('9.90'), day + datetime.timedelta(days=1))\n\n"
+        "def stamp() -> dict[str, object]:\n"
+        "    return {\n"
+        "        'at': datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc),\n"
+        "        'id': uuid.UUID(int=1),\n"
+        "        'tier': Tier.GOLD,\n"
+        "        'raw': b'ok',\n"
+        "    }",
+        [],
+    ),
+]
+
+
+def test_a_result_is_sent_as_the_openapi_document_says_dates_decimals_enums_dataclasses(
+    notebook_factory: NotebookFactory, tmp_path: Path, serve: Serve
+) -> None:
+    """A ``date`` result (a ``Decimal``, a ``UUID``, an ``Enum``, ``bytes``, a dataclass) was a
+    500 ``invalid-result`` on every call, where the OpenAPI document promised a string
+    (``format: date``) or an object, and a request's ``date`` is read from that text."""
+    package = extract(notebook_factory("typed.ipynb", TYPED), tmp_path / "typed-pkg")
+    service = serve(package)
+    with service.client() as client:
+        quote = client.post("/quote", json={"day": "2026-02-28"})
+        stamp = client.post("/stamp", json={})
+        schema = client.get("/openapi.json").json()["components"]["schemas"]["Quote"]
+    service.stop()
+    assert quote.status_code == 200, quote.text
+    assert quote.json() == {"price": "9.90", "valid_until": "2026-03-01"}
+    assert schema["properties"]["valid_until"] == {
+        "type": "string",
+        "format": "date",
+        "title": "Valid Until",
+    }
+    assert stamp.status_code == 200, stamp.text
+    assert stamp.json() == {
+        "at": "2026-01-02T03:04:05Z",
+        "id": "00000000-0000-0000-0000-000000000001",
+        "tier": "gold",
+        "raw": "ok",
+    }
