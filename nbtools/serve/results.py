@@ -9,7 +9,7 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from nbtools.errors import NbtoolsError
-from nbtools.jsonplaces import marked_places, read_marked
+from nbtools.jsonplaces import Place, field_name, marked_places, places, read_marked
 from nbtools.metrics.values import plain_scalar
 
 
@@ -33,9 +33,31 @@ def _default(value: Any) -> Any:
     try:
         return to_jsonable_python(value)
     except ValueError:  # no form pydantic knows, or bytes that are not UTF-8
-        raise TypeError(
-            f"the function returned a {type(value).__name__}, which is not JSON data"
-        ) from None
+        raise TypeError(_not_json(value)) from None
+
+
+def _not_json(value: Any, at: str = "") -> str:
+    """What the function returned that JSON has no form for (``at``: where, `` at a.1``)."""
+    kind = type(value).__name__
+    return f"the function returned an object of type {kind}{at}, which is not JSON data"
+
+
+def _place_without_form(value: Any) -> tuple[Place, Any] | None:
+    """The first value inside ``value`` that :func:`_default` cannot convert, with its place
+    (``()`` for ``value`` itself), in the order JSON writes them; ``None`` when it is inside
+    a tuple (which :func:`places` does not open) or a dict or list met twice (a cycle)."""
+    seen: set[int] = set()
+    for place, item in places(value):
+        if isinstance(item, (dict, list)):
+            if id(item) in seen:
+                return None
+            seen.add(id(item))
+        elif not isinstance(item, (str, int, float, tuple)) and item is not None:
+            try:
+                _default(item)
+            except TypeError:
+                return place, item
+    return None
 
 
 def result_json(value: Any) -> bytes:
@@ -67,6 +89,14 @@ def result_json(value: Any) -> bytes:
             ) from None
     except TypeError as error:  # a value _default cannot convert, a key that is not text
         reason = str(error)
+        found_at = _place_without_form(value)
+        if found_at is not None:
+            field = field_name(found_at[0])
+            at = f" at {field}" if field else ""
+            raise InvalidResultError(
+                f"The function's result cannot be sent as JSON: {_not_json(found_at[1], at)}.",
+                field=field,
+            ) from None
     except RecursionError:
         reason = "it nests lists or dicts too deeply"
     raise InvalidResultError(f"The function's result cannot be sent as JSON: {reason}.")

@@ -147,7 +147,11 @@ TYPED = [
         "        'id': uuid.UUID(int=1),\n"
         "        'tier': Tier.GOLD,\n"
         "        'raw': b'ok',\n"
-        "    }",
+        "    }\n\n"
+        "class Opaque:\n"
+        "    pass\n\n"
+        "def bundle() -> dict[str, object]:\n"
+        "    return {'parts': [1, {'model': Opaque()}], 'at': datetime.date(2026, 1, 2)}",
         [],
     ),
 ]
@@ -180,3 +184,26 @@ def test_a_result_is_sent_as_the_openapi_document_says_dates_decimals_enums_data
         "tier": "gold",
         "raw": "ok",
     }
+
+
+def test_a_result_without_a_json_form_is_a_500_naming_where_it_stands(
+    notebook_factory: NotebookFactory, tmp_path: Path, serve: Serve
+) -> None:
+    """Said to be the whole result (``the function returned a Opaque``, the type's name only) and named no field,
+    where the function returned a dict: the developer looked for the wrong value."""
+    package = extract(notebook_factory("typed.ipynb", TYPED), tmp_path / "typed-pkg")
+    service = serve(package)
+    with service.client() as client:
+        bundle = client.post("/bundle", json={})
+        batch = client.post("/bundle/batch", json=[{}, {}])
+    log = service.stop()
+    assert bundle.status_code == batch.status_code == 500
+    assert bundle.json()["error"] == "invalid-result"
+    assert bundle.json()["message"] == (
+        "The function's result cannot be sent as JSON: the function returned an object of "
+        "type Opaque at parts.1.model, which is not JSON data."
+    )
+    assert bundle.json()["details"]["field"] == "parts.1.model"
+    assert batch.json()["details"]["field"] == "0.parts.1.model"
+    error_id = bundle.json()["details"]["error_id"]
+    assert f"error {error_id} in /bundle: The function's result cannot be sent" in log
