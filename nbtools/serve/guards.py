@@ -135,12 +135,20 @@ class Guard:
         """The reply (status, body, headers) and error type refusing this request, if any."""
         key = self.api_key()
         headers = dict(scope["headers"])
-        if key and scope["path"] not in OPEN_PATHS and not _has_key(headers, key):
-            body = error_body(
-                "unauthorized",
-                "This service needs an API key: send 'X-API-Key: <key>' or "
-                "'Authorization: Bearer <key>'.",
+        presented = _presented_key(headers)
+        if (
+            key
+            and scope["path"] not in OPEN_PATHS
+            and not hmac.compare_digest(presented[1] if presented else b"", key.encode())
+        ):
+            message = (
+                f"The API key sent {presented[0]} is not this service's key: check it (a key "
+                "changed at the service needs its new value)."
+                if presented
+                else "This service needs an API key: send 'X-API-Key: <key>' or "
+                "'Authorization: Bearer <key>'."
             )
+            body = error_body("unauthorized", message)
             return (401, body, [(b"www-authenticate", b"Bearer")]), "unauthorized"
         length = headers.get(b"content-length", b"")
         if length.isdigit() and _over(length, self.max_body_bytes):
@@ -182,14 +190,16 @@ def _over(length: bytes, limit: int) -> bool:
     return len(digits) > 19 or int(digits or b"0") > limit
 
 
-def _has_key(headers: dict[bytes, bytes], key: str) -> bool:
-    """Whether the request presents ``key``: its ``X-API-Key`` when it sends one (a wrong
-    one refuses it whatever else it sends; its ``Authorization`` is then not read, and may
-    be a proxy's), else its ``Authorization: Bearer`` token."""
-    expected = key.encode()
+def _presented_key(headers: dict[bytes, bytes]) -> tuple[str, bytes] | None:
+    """The key the request presents, with where (``None``: none, or an empty one): its
+    ``X-API-Key`` when it sends one (a wrong one refuses it whatever else it sends; its
+    ``Authorization`` is then not read, and may be a proxy's), else its ``Authorization:
+    Bearer`` token."""
     given = headers.get(b"x-api-key")
-    if given is None:
-        authorization = headers.get(b"authorization", b"")
-        scheme, _, token = authorization.partition(b" ")
-        given = token.strip() if scheme.lower() == b"bearer" else b""
-    return hmac.compare_digest(given, expected)
+    if given is not None:
+        return ("in X-API-Key", given) if given else None
+    scheme, _, token = headers.get(b"authorization", b"").partition(b" ")
+    token = token.strip()
+    if scheme.lower() == b"bearer" and token:
+        return "as the Authorization: Bearer token", token
+    return None

@@ -91,3 +91,36 @@ def test_the_key_is_x_api_key_when_sent_else_the_bearer_token(
     headers: list[tuple[bytes, bytes]], status: int
 ) -> None:
     assert _answer(headers, key="k3y")[0] == status
+
+
+NEEDS_KEY = (
+    "This service needs an API key: send 'X-API-Key: <key>' or 'Authorization: Bearer <key>'."
+)
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ([], NEEDS_KEY),
+        ([(b"x-api-key", b"")], NEEDS_KEY),
+        ([(b"authorization", b"Basic k3y")], NEEDS_KEY),
+        (
+            [(b"x-api-key", b"old-k3y")],
+            "The API key sent in X-API-Key is not this service's key: check it (a key changed "
+            "at the service needs its new value).",
+        ),
+        (
+            [(b"authorization", b"Bearer old-k3y")],
+            "The API key sent as the Authorization: Bearer token is not this service's key: "
+            "check it (a key changed at the service needs its new value).",
+        ),
+    ],
+)
+def test_a_wrong_key_is_told_apart_from_a_missing_one(
+    headers: list[tuple[bytes, bytes]], message: str
+) -> None:
+    """A client sending a wrong (an old, rotated) key was told to send a key, the one thing
+    it did."""
+    status, body = _answer(headers, key="k3y")
+    assert status == 401
+    assert body == {"error": "unauthorized", "message": message, "details": {}}
