@@ -438,16 +438,25 @@ def _add_builtin_routes(app: FastAPI, service: Service) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
         headers = dict(error.headers or {})
+        path = request.url.path
         if error.status_code == 405:  # the path's route, with the methods it takes
-            headers["Allow"] = _allowed(headers.get("Allow", ""))
+            headers["Allow"] = allow = _allowed(headers.get("Allow", ""))
             if request.method == "OPTIONS":
                 return Response(status_code=204, headers=headers)
-        if error.status_code == 413:  # a streamed body over the limit (guards.Guard)
+            message = f"{path} takes {allow}, not {request.method}."
+            allowed = allow.split(", ")
+            body = error_body("method-not-allowed", message, method=request.method, allowed=allowed)
+        elif error.status_code == 404:
+            message = (
+                f"No endpoint at {path}: GET / lists this service's endpoints, and /docs "
+                "describes them."
+            )
+            body = error_body("not-found", message, path=path)
+        elif error.status_code == 413:  # a streamed body over the limit (guards.Guard)
             setattr(request.state, ERROR_KEY, "body-too-large")
             body = too_large(service.settings.max_body_bytes)
         else:
-            code = {404: "not-found", 405: "method-not-allowed"}
-            body = error_body(code.get(error.status_code, "http-error"), str(error.detail))
+            body = error_body("http-error", str(error.detail))
         return Response(body, error.status_code, headers, media_type="application/json")
 
     @app.get("/health", tags=["service"], summary="Liveness: the process answers.")

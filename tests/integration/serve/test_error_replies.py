@@ -151,3 +151,28 @@ def test_other_requests_are_answered_while_a_large_body_s_problems_are_worked_ou
     )
     assert (len(listed), reply.json()["details"]["unlisted"]) == (100, 499_900)
     assert reply.json()["message"].endswith(", tags.98, tags.99 (and 499900 more).")
+
+
+def test_an_unknown_path_or_a_method_a_path_does_not_take_says_what_to_do(
+    limited: TestClient,
+) -> None:
+    """They said only "Not Found" and "Method Not Allowed" (Starlette's words), with no
+    details: a client with a typo in its URL or its method learnt nothing of the service."""
+    with limited as client:
+        typo = client.post("/predcit", json={"x": 1})
+        get = client.get("/predict")
+        put = client.put("/health")
+    assert typo.status_code == 404
+    assert typo.json() == {
+        "error": "not-found",
+        "message": "No endpoint at /predcit: GET / lists this service's endpoints, and /docs "
+        "describes them.",
+        "details": {"path": "/predcit"},
+    }
+    assert (get.status_code, put.status_code) == (405, 405)
+    assert get.json() == {
+        "error": "method-not-allowed",
+        "message": "/predict takes OPTIONS, POST, not GET.",
+        "details": {"method": "GET", "allowed": ["OPTIONS", "POST"]},
+    }
+    assert put.json()["message"] == "/health takes GET, HEAD, OPTIONS, not PUT."
