@@ -86,6 +86,26 @@ class KeyVariable(Unicode):  # type: ignore[type-arg]
         return name
 
 
+class JobName(Unicode):  # type: ignore[type-arg]
+    """The name of the job a service's traffic is recorded under (empty: the default),
+    refused where it was set unless a job could be named so
+    (:func:`~nbtools.jobs.fields.check_name`: at most 200 characters, not a number, no
+    control characters), as it would be by any other way of making a job."""
+
+    info_text = "a job's name"
+
+    def validate(self, obj: Any, value: Any) -> str:
+        name: str = super().validate(obj, value)
+        if name:
+            from nbtools.jobs.fields import check_name  # not at import: `nbtools --help`
+
+            try:
+                check_name(name)
+            except InvalidInputError as error:
+                raise Refused(error.message.removesuffix(".")) from None
+        return name
+
+
 class KeyFile(Unicode):  # type: ignore[type-arg]
     """The path of a file holding the API key (empty: none), as Docker and Kubernetes mount
     secrets; refused unless it can be read and holds a key a request could send."""
@@ -181,7 +201,7 @@ class ServeSettings(Settings):
         "process leaves that process's collector alone.",
     ).tag(config=True)
 
-    service_name = Unicode(
+    service_name = JobName(
         "",
         help="The job name the recorded aggregates go under. Default: 'service:<package>'.",
     ).tag(config=True)

@@ -186,6 +186,21 @@ BAD_SERVE_SETTINGS = [
         "expected the name of an environment variable holding the API key "
         "($NBTOOLS_TEST_UNSET_KEY is empty or unset)",
     ),
+    # the name of the service's job, taken as it was (a 300-character one, or a number,
+    # which commands read as a job's id) where a job made any other way is refused it
+    (
+        "service_name",
+        "--service-name",
+        "s" * 201,
+        "expected a job's name (A job's name has at most 200 characters; this one has 201)",
+    ),
+    (
+        "service_name",
+        "--service-name",
+        "42",
+        "expected a job's name (A job's name cannot be a number ('42'): commands take a job by "
+        "its id or its name, and read a number as an id. Add a word: 'report 42')",
+    ),
 ]
 
 
@@ -196,7 +211,10 @@ def test_a_bad_serve_setting_is_refused_naming_where_it_was_set(
 ) -> None:
     """The flag, the variable or the config file that gave it, never a flag that was not
     given (``See --record-to.`` for a variable); exit 2 before anything starts."""
-    shown = "'postgresql+psycopg://db:54x/x'" if option == "record_to" else None
+    shown = {
+        "record_to": "'postgresql+psycopg://db:54x/x'",
+        "service_name": f"'{'s' * 30}'…'{'s' * 15}' (201 characters)" if len(value) > 200 else None,
+    }.get(option)
     env = {"NBTOOLS_TEST_UNSET_KEY": ""}
     result, where = serve_given(unservable, given, option, flag, value, env, shown)
     assert result.exit_code == 2, result.output
