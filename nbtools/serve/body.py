@@ -7,6 +7,7 @@ in the service's shape (``details.fields``, :mod:`nbtools.serve.replies`):
   is read; a form, text, or a body without a Content-Type is 415. A web page can make a
   browser send those to a service on this machine without asking it first; JSON it cannot,
   so a call that does not say it is JSON is never made.
+- A body sent with a ``Content-Encoding`` (``gzip``) is 415 naming it: it is not decoded.
 - An empty body sent as JSON is ``{}``: a function whose parameters all have defaults is
   called with none of them.
 - Numbers are finite: ``NaN``, ``Infinity`` and ``-Infinity`` (which Python's ``json``
@@ -55,6 +56,9 @@ class ServedRoute(APIRoute):
             content_type = request.headers.get("content-type", "")
             if not _is_json(content_type):
                 return _not_json(request, content_type)
+            encoding = request.headers.get("content-encoding", "").strip().lower()
+            if encoding not in ("", "identity"):
+                return _compressed(request, encoding)
             served = ServedRequest(request.scope, request.receive)
             served.read_large, served.large_bytes = self.read_large, self.large_bytes
             await served.json()  # a body that cannot be read is refused here
@@ -148,6 +152,23 @@ def _decoded(body: bytes) -> tuple[Any, list[NonFinite]]:
 
 def _problem(message: str, place: Place = ()) -> dict[str, Any]:
     return {"type": "value_error", "loc": ("body", *place), "msg": message}
+
+
+def _compressed(request: Request, encoding: str) -> JSONResponse:
+    """The 415 of a body sent with a ``Content-Encoding`` (which is not read), with the
+    ``Accept-Encoding`` that says what is (RFC 7694)."""
+    setattr(request.state, ERROR_KEY, "unsupported-media-type")
+    return JSONResponse(
+        {
+            "error": "unsupported-media-type",
+            "message": "The request body must be sent as it is, not compressed: this service "
+            f"does not decode Content-Encoding {encoding}. Send it without compressing it and "
+            "without that header.",
+            "details": {"content_encoding": encoding},
+        },
+        status_code=415,
+        headers={"Accept-Encoding": "identity"},
+    )
 
 
 def _not_json(request: Request, content_type: str) -> JSONResponse:

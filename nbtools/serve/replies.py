@@ -75,7 +75,7 @@ def error_responses(*, keyed: bool, max_batch: int | None) -> dict[int | str, di
         "and purpose).",
         413: "The body is over the size limit (details: limit, in bytes).",
         415: "The body was not sent as JSON: another Content-Type, or none (details: "
-        "content_type).",
+        "content_type); or it was sent compressed (details: content_encoding).",
         422: f"The body is not JSON the function takes{too_many}: not JSON, a NaN or "
         "infinity, a missing, unknown or mistyped field (details: fields, one problem each, "
         "the first 100 at most; unlisted, how many more when there are).",

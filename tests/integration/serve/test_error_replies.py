@@ -4,6 +4,7 @@ came, each error counted under its own type."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import sys
 import threading
@@ -176,3 +177,36 @@ def test_an_unknown_path_or_a_method_a_path_does_not_take_says_what_to_do(
         "details": {"method": "GET", "allowed": ["OPTIONS", "POST"]},
     }
     assert put.json()["message"] == "/health takes GET, HEAD, OPTIONS, not PUT."
+
+
+def test_a_compressed_body_is_415_naming_its_encoding(limited: TestClient) -> None:
+    """Content-Encoding was not read: a gzip body was a 422 "It is not UTF-8 text." and a
+    plain one labelled gzip was taken."""
+    json_type = {"content-type": "application/json"}
+    with limited as client:
+        gzipped = client.post(
+            "/predict",
+            content=gzip.compress(b'{"x": 1}'),
+            headers={**json_type, "content-encoding": "gzip"},
+        )
+        labelled = client.post(
+            "/predict", content=b'{"x": 1}', headers={**json_type, "content-encoding": "GZIP"}
+        )
+        identity = client.post(
+            "/predict", content=b'{"x": 1}', headers={**json_type, "content-encoding": "identity"}
+        )
+        metrics = client.get("/metrics").text
+    assert (gzipped.status_code, labelled.status_code) == (415, 415)
+    assert gzipped.json() == {
+        "error": "unsupported-media-type",
+        "message": "The request body must be sent as it is, not compressed: this service "
+        "does not decode Content-Encoding gzip. Send it without compressing it and without "
+        "that header.",
+        "details": {"content_encoding": "gzip"},
+    }
+    assert gzipped.headers["accept-encoding"] == "identity"
+    assert identity.json() == {"score": 2.0}
+    assert (
+        'nbtools_serve_errors_total{endpoint="/predict",type="unsupported-media-type"} 2.0'
+        in metrics
+    )
