@@ -44,9 +44,10 @@ from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.metrics.record import RECORD_SINK
 from nbtools.serve.body import served_route
 from nbtools.serve.config import ServeSettings, api_key, load_settings
-from nbtools.serve.docs import add_docs
+from nbtools.serve.docs import add_docs, document_key
 from nbtools.serve.guards import (
     ERROR_KEY,
+    OPEN_PATHS,
     RECORDED_KEY,
     USES_KEY,
     Guard,
@@ -415,6 +416,7 @@ def build_app(
     app = FastAPI(title=package, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
     add_docs(app, package, sorted(service.endpoints))
+    document_key(app, lambda: bool(service.api_key), OPEN_PATHS)
     app.add_middleware(
         Guard,
         api_key=lambda: service.api_key,

@@ -1,9 +1,13 @@
 """The interactive docs page (``GET /docs``): Swagger UI served from the installed
 ``swagger-ui-bundle-v2`` package, so the page works without internet access (FastAPI's own
 page loads its script and style from a CDN); and the service's address itself (``GET /``),
-which sends a browser there and tells a client where things are."""
+which sends a browser there and tells a client where things are; and, for a service with an
+API key, how its OpenAPI document says to send it."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -18,6 +22,30 @@ ASSETS = {
     "swagger-ui.css": "text/css",
     "favicon-32x32.png": "image/png",
 }
+
+
+def document_key(app: FastAPI, keyed: Callable[[], bool], open_paths: frozenset[str]) -> None:
+    """Have ``app``'s OpenAPI document, once ``keyed()`` (the service started with an API key),
+    say how a request sends the key: as ``X-API-Key`` or as a ``Bearer`` token, either one, on
+    every operation but those of ``open_paths`` (the probes). A client generated from the
+    document then sends it, and the docs page has its Authorize button."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = app.openapi_schema
+        if document is None:
+            document = build()  # FastAPI's, which keeps it as app.openapi_schema
+            if keyed():
+                document.setdefault("components", {})["securitySchemes"] = {
+                    "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                    "bearer": {"type": "http", "scheme": "bearer"},
+                }
+                for path, operations in document["paths"].items():
+                    for operation in operations.values() if path not in open_paths else ():
+                        operation["security"] = [{"apiKey": []}, {"bearer": []}]
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def add_docs(app: FastAPI, title: str, endpoints: list[str]) -> None:

@@ -268,8 +268,36 @@ def test_every_reply_of_a_served_function_is_the_one_its_openapi_document_descri
 
 def test_without_an_api_key_no_401_is_documented(scorer_app: TestClient) -> None:
     with scorer_app as client:
-        responses = client.get("/openapi.json").json()["paths"]["/predict"]["post"]["responses"]
-        assert sorted(responses) == ["200", "403", "413", "415", "422", "500", "503", "504"]
+        document = client.get("/openapi.json").json()
+    responses = document["paths"]["/predict"]["post"]["responses"]
+    assert sorted(responses) == ["200", "403", "413", "415", "422", "500", "503", "504"]
+    assert "securitySchemes" not in document["components"]
+    assert all("security" not in op for ops in document["paths"].values() for op in ops.values())
+
+
+def test_with_an_api_key_the_document_says_how_to_send_it(
+    scorer_package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It documented the 401s but not the key: a client generated from it never sent one,
+    and the docs page had no Authorize button to try a call with."""
+    monkeypatch.syspath_prepend(str(scorer_package / "src"))
+    monkeypatch.delitem(sys.modules, "scorer", raising=False)
+    monkeypatch.setenv("SCORER_KEY", "k-123")
+    settings = ServeSettings(api_key_env="SCORER_KEY")
+    app = create_app("scorer", {"predict": "scorer.core:predict"}, settings)
+    with TestClient(app, headers={"X-API-Key": "k-123"}) as client:
+        document = client.get("/openapi.json").json()
+    assert document["components"]["securitySchemes"] == {
+        "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+        "bearer": {"type": "http", "scheme": "bearer"},
+    }
+    either = [{"apiKey": []}, {"bearer": []}]
+    for path in ("/predict", "/predict/batch"):
+        assert document["paths"][path]["post"]["security"] == either
+    for path in ("/info", "/metrics"):
+        assert document["paths"][path]["get"]["security"] == either
+    for path in ("/health", "/ready"):  # open to probes
+        assert "security" not in document["paths"][path]["get"]
 
 
 def test_a_lone_surrogate_a_request_sent_comes_back_as_its_escape_not_a_500(
