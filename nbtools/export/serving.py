@@ -52,6 +52,17 @@ def _signature_problems(cell: Cell, node: ast.FunctionDef | ast.AsyncFunctionDef
                 "Give the served function named parameters only.",
             )
         )
+    if _yields(node):
+        problems.append(
+            _problem(
+                cell,
+                node.lineno,
+                "serve-generator",
+                f"{node.name}() cannot be served: it is a generator (it yields), and a "
+                "generator is no JSON, so every call would fail.",
+                "Return the values instead (return list(...)).",
+            )
+        )
     bare = [a.arg for a in [*args.args, *args.kwonlyargs] if a.annotation is None]
     if bare:
         problems.append(
@@ -65,6 +76,20 @@ def _signature_problems(cell: Cell, node: ast.FunctionDef | ast.AsyncFunctionDef
             )
         )
     return problems
+
+
+def _yields(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether ``node`` is a generator: a ``yield`` of its own, not of a function, lambda,
+    class or generator expression inside it (each its own scope)."""
+    inner = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.GeneratorExp)
+    stack: list[ast.AST] = list(node.body)
+    while stack:
+        child = stack.pop()
+        if isinstance(child, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(child, inner):
+            stack.extend(ast.iter_child_nodes(child))
+    return False
 
 
 def find_served(plan: Plan, cells: list[Cell]) -> tuple[list[Served], list[Problem]]:

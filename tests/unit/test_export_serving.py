@@ -143,6 +143,10 @@ def test_a_failed_import_is_python_s_own_unless_the_package_s_serve_command_impo
         ("def f(**kw: int) -> int:\n    return 1", "serve-signature"),
         ("def metrics(x: int) -> int:\n    return x", "serve-name"),
         ("X = 1", "serve-no-function"),
+        # a generator: every call was a 500 (the result, a generator, is no JSON)
+        ("def f(n: int) -> int:\n    yield n", "serve-generator"),
+        ("def f(n: int) -> int:\n    if n:\n        yield from range(n)", "serve-generator"),
+        ("async def f(n: int) -> int:\n    yield n", "serve-generator"),
     ],
 )
 def test_what_cannot_be_served_is_a_problem_at_its_cell_and_line(code: str, problem: str) -> None:
@@ -219,3 +223,14 @@ def test_the_generated_service_tests_pass_and_check_mode_compares_the_service(
         ("/tally", "names", 5),
     ]
     assert [c.path for c in check.changes if c.status != "unchanged"] == ["src/scorer/service.py"]
+
+
+def test_a_function_whose_inner_function_yields_is_served() -> None:
+    """Only the served function's own ``yield`` makes it a generator."""
+    code = (
+        "#| serve\ndef f(n: int) -> list[int]:\n    def inner():\n        yield n\n"
+        "    squares = (i * i for i in range(n))\n    return [*inner(), *squares]"
+    )
+    found = extraction(("code", code, []))
+    assert found.problems == []
+    assert [s.name for s in found.served] == ["f"]
