@@ -51,6 +51,7 @@ from nbtools.serve.guards import (
     RECORDED_KEY,
     USES_KEY,
     Guard,
+    body_too_slow,
     error_body,
     too_large,
 )
@@ -421,6 +422,7 @@ def build_app(
         Guard,
         api_key=lambda: service.api_key,
         max_body_bytes=service.settings.max_body_bytes,
+        body_seconds=service.settings.timeout_seconds,
         served=lambda: service.served_paths,
         known=lambda: service.known_paths,
         prometheus=service.prometheus,
@@ -457,6 +459,9 @@ def _add_builtin_routes(app: FastAPI, service: Service) -> None:
         elif error.status_code == 413:  # a streamed body over the limit (guards.Guard)
             setattr(request.state, ERROR_KEY, "body-too-large")
             body = too_large(service.settings.max_body_bytes)
+        elif error.status_code == 408:  # a body that stopped arriving (guards.Guard)
+            setattr(request.state, ERROR_KEY, "request-timeout")
+            body = body_too_slow(service.settings.timeout_seconds)
         else:
             body = error_body("http-error", str(error.detail))
         return Response(body, error.status_code, headers, media_type="application/json")

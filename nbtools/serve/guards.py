@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import anyio
 from starlette.exceptions import HTTPException
 
 from nbtools.serve.telemetry import MinuteAggregates, PrometheusMetrics
@@ -43,6 +44,12 @@ def too_large(limit: int) -> bytes:
     return error_body("payload-too-large", message, limit=limit)
 
 
+def body_too_slow(seconds: float) -> bytes:
+    """The 408 reply's body: the request's body did not arrive within ``seconds``."""
+    message = f"The request body did not arrive within the time limit of {seconds:g} s."
+    return error_body("request-timeout", message, timeout_seconds=seconds)
+
+
 async def reply(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
     headers = [(b"content-type", b"application/json"), *headers]
     headers.append((b"content-length", str(len(body)).encode()))
@@ -51,8 +58,9 @@ async def reply(send: Send, status: int, body: bytes, headers: list[tuple[bytes,
 
 
 class Guard:
-    """Refuses requests without the API key or over the body limit; answers HEAD as GET
-    without the body (what load balancers' health checks send); times and counts all.
+    """Refuses requests without the API key or over the body limit, or whose body has not
+    arrived ``body_seconds`` after they came (a 408: a client that stalled); answers HEAD as
+    GET without the body (what load balancers' health checks send); times and counts all.
 
     ``aggregates`` (the per-minute figures of ``--record-to``) is None when nothing records
     them: they would only grow. Once ``failure_told()`` (the app logged why its start-up
@@ -66,6 +74,7 @@ class Guard:
         *,
         api_key: Callable[[], str],
         max_body_bytes: int,
+        body_seconds: float,
         served: Callable[[], frozenset[str]],
         known: Callable[[], frozenset[str]],
         prometheus: PrometheusMetrics,
@@ -74,6 +83,7 @@ class Guard:
     ) -> None:
         self.app = app
         self.api_key, self.max_body_bytes = api_key, max_body_bytes
+        self.body_seconds = body_seconds
         self.served, self.known = served, known
         self.prometheus, self.aggregates = prometheus, aggregates
         self.failure_told = failure_told
@@ -156,18 +166,25 @@ class Guard:
         return None
 
     def _limited(self, receive: Receive) -> Receive:
-        """``receive`` that stops a streamed body at the limit (no Content-Length given):
-        the app's handler of the 413 answers it with :func:`too_large`."""
-        received = 0
+        """``receive`` that stops a streamed body at the limit (no Content-Length given),
+        and a body not whole ``body_seconds`` after the request came: the app's handler of
+        the 413 answers with :func:`too_large`, of the 408 with :func:`body_too_slow`."""
+        received, whole = 0, False
+        deadline = time.monotonic() + self.body_seconds
 
         async def limited() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise HTTPException(413)
-            return message
+            nonlocal received, whole
+            if whole:  # the body is in: what comes now is the client's disconnect
+                return await receive()
+            with anyio.move_on_after(deadline - time.monotonic()):
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    whole = not message.get("more_body", False)
+                    if received > self.max_body_bytes:
+                        raise HTTPException(413)
+                return message
+            raise HTTPException(408, headers={"Connection": "close"})
 
         return limited
 

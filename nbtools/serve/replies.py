@@ -73,6 +73,8 @@ def error_responses(*, keyed: bool, max_batch: int | None) -> dict[int | str, di
         403: "The call used data that the service's purpose does not allow (error "
         "'data-use-refused'; details: error_id, under which the service log has the reason, "
         "and purpose).",
+        408: "The body did not arrive within the time limit: the client stalled (error "
+        "'request-timeout'; details: timeout_seconds).",
         413: "The body is over the size limit (details: limit, in bytes).",
         415: "The body was not sent as JSON: another Content-Type, or none (details: "
         "content_type); or it was sent compressed (details: content_encoding).",

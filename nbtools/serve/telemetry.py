@@ -70,7 +70,8 @@ class PrometheusMetrics:
         self.errors = Counter(
             "nbtools_serve_errors",
             "Requests that failed, by endpoint and error type (an exception's class name, "
-            "timeout, validation, unsupported-media-type, body-too-large, unauthorized, "
+            "timeout, request-timeout, validation, unsupported-media-type, body-too-large, "
+            "unauthorized, "
             "data-use-refused, invalid-result).",
             ["endpoint", "type"],
             registry=self.registry,

@@ -29,6 +29,7 @@ def _answer(headers: list[tuple[bytes, bytes]], key: str = "") -> tuple[int, dic
         _inner,
         api_key=lambda: key,
         max_body_bytes=LIMIT,
+        body_seconds=30.0,
         served=lambda: frozenset({"/score"}),
         known=lambda: frozenset({"/score"}),
         prometheus=PrometheusMetrics(),

@@ -94,6 +94,7 @@ def test_the_server_gets_starlette_s_traceback_only_when_the_app_told_nothing(
         failing,
         api_key=lambda: "",
         max_body_bytes=1,
+        body_seconds=30.0,
         served=frozenset,
         known=frozenset,
         prometheus=PrometheusMetrics(),
