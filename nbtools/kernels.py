@@ -52,6 +52,9 @@ SHUTDOWN_GRACE_SECONDS = 0.5
 SHUTDOWN_REPLY_SECONDS = 0.2
 #: Seconds to wait for a new kernel to answer.
 STARTUP_TIMEOUT_SECONDS = 60
+#: Seconds at most between two looks at a starting kernel: its request for an answer sent
+#: again, its life checked (:func:`_until_ready`).
+READY_POLL_SECONDS = 1.0
 #: The environment variable naming the kernel's artifacts directory (see :class:`Kernel`).
 ARTIFACTS_DIR_ENV = "NBTOOLS_ARTIFACTS_DIR"
 #: Options of the IPython kernels (``-m ipykernel_launcher``) nbtools starts: no SQLite input
@@ -224,18 +227,23 @@ async def _until_ready(kernel: Kernel, timeout: float, setting: str | None = Non
 
     Like ``wait_for_ready`` without its fixed 0.2 s IOPub drain: one IOPub message (the
     status of our own request) proves the subscription is live, so no output can be lost.
-    A kernel that exits meanwhile (killed, or crashed at start) ends the wait at once; one
-    still silent after ``timeout`` fails the wait, its error naming the ``setting`` that
-    gives it longer, if any.
+    The request is sent again every :data:`READY_POLL_SECONDS`, when the kernel's life is
+    checked too: a kernel that exits meanwhile (killed, or crashed at start) ends the wait
+    then; one still silent at ``timeout`` (no wait lasts past it) fails the wait, its error
+    naming the ``setting`` that gives it longer, if any.
     """
     from queue import Empty
 
     kc, deadline = kernel.kc, time.monotonic() + timeout
+
+    def left() -> float:  # each wait ends at the deadline at the latest
+        return max(0.0, min(READY_POLL_SECONDS, deadline - time.monotonic()))
+
     while True:
         kc.kernel_info()
         try:
-            await kc.get_shell_msg(timeout=1)
-            await kc.get_iopub_msg(timeout=1)
+            await kc.get_shell_msg(timeout=left())
+            await kc.get_iopub_msg(timeout=left())
             return
         except Empty:
             if not await kernel.km.is_alive():
@@ -245,7 +253,7 @@ async def _until_ready(kernel: Kernel, timeout: float, setting: str | None = Non
                     kernel=kernel.name,
                     output=said,
                 ) from None
-            if time.monotonic() > deadline:
+            if time.monotonic() >= deadline:
                 longer = f"; give it longer with {setting}" if setting else ""
                 raise KernelStartError(
                     f"kernel `{kernel.name}` did not start within {timeout:g} s{longer}.",

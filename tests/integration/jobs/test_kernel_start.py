@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,10 +25,10 @@ from nbtools.jobs.runner import execute_run
 from nbtools.jobs.runs import get_run
 from nbtools.jobs.submit import queue_run
 from nbtools.kernel_files import ARTIFACTS_PREFIX, KERNEL_FILES_PREFIX
-from nbtools.kernels import RECONNECT_INTERVAL_MS, Kernel, KernelSource
+from nbtools.kernels import RECONNECT_INTERVAL_MS, Kernel, KernelSource, KernelStartError
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, run_python
-from tests.integration.jobs.conftest import group_gone
+from tests.integration.jobs.conftest import group_gone, processes_with
 
 pytestmark = pytest.mark.slow
 
@@ -379,3 +380,35 @@ def test_a_kernel_prints_nothing_into_the_output_of_the_process_that_started_it(
     )
     result = run_python(code)
     assert result.stdout == "taken\n"
+
+
+def test_the_wait_for_a_silent_kernel_ends_at_its_start_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wait for a new kernel's answer is bounded by the time left, so a start timeout T
+    fails within T plus a small margin: it waited for the answer in one-second slices and
+    looked at the deadline only between them, so a start failed up to a slice late.
+
+    A timeout well under the old one-second wait tells them apart: a silent kernel failed
+    its start no sooner than 1 s after it launched, whatever the timeout. The kernel is a
+    ``python -m`` module, this process's own child: killed, it is gone at once (a supervised
+    kernel's process is reaped by init, which can take a second here)."""
+    (tmp_path / "mute_kernel.py").write_text("import time\ntime.sleep(100000)\n")
+    spec = tmp_path / "jupyter" / "kernels" / "mute"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "mute_kernel", "-f", "{connection_file}"]
+    spec.joinpath("kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "mute", "env": {"PYTHONPATH": str(tmp_path)}})
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    launched: list[float] = []
+    kernels = KernelSource(prestart=False, startup_timeout=0.25)
+    try:
+        with pytest.raises(KernelStartError) as failed:
+            kernels.take("mute", tmp_path, attach=lambda kernel: launched.append(time.monotonic()))
+        waited = time.monotonic() - launched[0]
+    finally:
+        kernels.close()
+    assert failed.value.message == "kernel `mute` did not start within 0.25 s."
+    assert waited < 1.0
+    assert processes_with("mute_kernel") == []
