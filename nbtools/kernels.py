@@ -305,21 +305,20 @@ class KernelSource:
     so a supervisor can kill its process group even if this process dies. With a ``zygote``
     (:mod:`nbtools.zygote`), the kernels that qualify are forked from it instead of started
     as new interpreters; the source owns it and ends it on :meth:`close`. A kernel silent
-    for ``startup_timeout`` seconds fails its start, the error naming ``timeout_setting``
-    (the option that sets it, e.g. ``--start-timeout``) when given.
+    for the ``timeout`` of its :meth:`take` fails its start, the error naming
+    ``timeout_setting`` (the option that sets it, e.g. ``--start-timeout``) when given.
     """
 
     def __init__(
         self,
         prestart: bool = True,
         on_start: Callable[[Kernel], None] | None = None,
-        startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
         *,
         wait_for_exit: bool = True,
         zygote: Forker | None = None,
         timeout_setting: str | None = None,
     ) -> None:
-        self.prestart, self.on_start, self.startup_timeout = prestart, on_start, startup_timeout
+        self.prestart, self.on_start = prestart, on_start
         self.timeout_setting = timeout_setting
         self.zygote = zygote
         #: Whether :meth:`retire` waits for the kernel to exit (else a detached shell kills
@@ -385,9 +384,14 @@ class KernelSource:
         return zygote_provisioner(km, self.zygote, SHUTDOWN_GRACE_SECONDS)
 
     def take(
-        self, kernel_name: str, cwd: Path, attach: Callable[[Kernel], None] | None = None
+        self,
+        kernel_name: str,
+        cwd: Path,
+        attach: Callable[[Kernel], None] | None = None,
+        timeout: float = STARTUP_TIMEOUT_SECONDS,
     ) -> Kernel:
-        """A started kernel of ``kernel_name`` in ``cwd``, never used before.
+        """A started kernel of ``kernel_name`` in ``cwd``, never used before, that answered
+        within ``timeout`` seconds (counted from now for a kernel started ahead).
 
         ``attach`` receives the kernel before it is known to answer (a watchdog that may
         have to kill it while it starts).
@@ -404,7 +408,7 @@ class KernelSource:
             if attach is not None:
                 attach(kernel)
             if not kernel.ready:
-                _run(_until_ready, kernel, self.startup_timeout, self.timeout_setting)
+                _run(_until_ready, kernel, timeout, self.timeout_setting)
                 kernel.ready = True
         except BaseException:
             # it ran nothing: killed now, not asked to shut down (a kernel stuck starting

@@ -57,9 +57,11 @@ def reproduce(
     cwd: Path | None,
     report_mode: bool,
     kernels: KernelSource,
+    start_timeout: int,
 ) -> None:
     """Run ``run_id``'s notebook version with its parameters again, here and now, in
-    ``kernels`` (``--same-env``: exit 1 without running if the environment changed)."""
+    ``kernels``, its kernel given ``start_timeout`` seconds to start (``--same-env``: exit 1
+    without running if the environment changed)."""
     from nbtools.lineage import plan_reproduction, queue_reproduction
 
     project = cli_ctx.project
@@ -88,5 +90,6 @@ def reproduce(
         log_output=log_output,
         cwd=cwd,
         report_mode=report_mode,
+        start_timeout=start_timeout,
         reproduction=reproduction.to_dict(),
     )

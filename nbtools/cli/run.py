@@ -147,17 +147,12 @@ def _signals_cancel(interrupt: Interrupt) -> Iterator[list[int]]:
             signal.signal(signum, handler)
 
 
-def run_kernels(start_timeout: int = STARTUP_TIMEOUT_SECONDS) -> KernelSource:
+def run_kernels() -> KernelSource:
     """The kernels of one ``nbtools run``: none started ahead, none waited for at its end; a
-    kernel silent for ``start_timeout`` seconds fails the run naming ``--start-timeout``."""
+    kernel that does not start in time fails the run naming ``--start-timeout``."""
     from nbtools.kernels import KernelSource
 
-    return KernelSource(
-        prestart=False,
-        wait_for_exit=False,
-        startup_timeout=start_timeout,
-        timeout_setting="--start-timeout",
-    )
+    return KernelSource(prestart=False, wait_for_exit=False, timeout_setting="--start-timeout")
 
 
 def booted_kernels(
@@ -165,7 +160,6 @@ def booted_kernels(
     path: str,
     kernel: str | None,
     cwd: Path | None = None,
-    start_timeout: int = STARTUP_TIMEOUT_SECONDS,
 ) -> KernelSource:
     """Kernels for one run (:func:`run_kernels`), its kernel already booting (in its own
     process, in ``cwd`` or else the notebook's folder) while this one imports, queues and
@@ -179,7 +173,7 @@ def booted_kernels(
     from nbtools.infiles import read_regular
     from nbtools.kernels import DEFAULT_KERNEL
 
-    kernels = run_kernels(start_timeout)
+    kernels = run_kernels()
     try:
         file = project.resolve(path)
         if kernel is None:
@@ -200,12 +194,14 @@ def execute_here(
     log_output: bool = False,
     cwd: Path | None = None,
     report_mode: bool = False,
+    start_timeout: int = STARTUP_TIMEOUT_SECONDS,
     **extra: Any,
 ) -> None:
     """Queue a run with ``queue(claim token)``, execute it here and now (its kernel in ``cwd``,
-    else the notebook's folder; ``log_output``: its outputs on standard error as they
-    arrive; ``report_mode``: its output's code inputs hidden), print it; exit 1 unless it
-    succeeded, 130/143 after SIGINT/SIGTERM (the run is cancelled)."""
+    else the notebook's folder, failing the run unless it answers within ``start_timeout``
+    seconds; ``log_output``: its outputs on standard error as they arrive; ``report_mode``:
+    its output's code inputs hidden), print it; exit 1 unless it succeeded, 130/143 after
+    SIGINT/SIGTERM (the run is cancelled)."""
     from nbtools.atomic import atomic_write
     from nbtools.cli.progress import cells_bar
     from nbtools.cli.runs import fail_unless_succeeded, print_ended
@@ -237,6 +233,7 @@ def execute_here(
                 cwd=str(cwd or ""),
                 progress_save_seconds=jobs.progress_save_seconds,
                 report_mode=report_mode,
+                kernel_start_timeout=start_timeout,
             )
             if cli_ctx.ends_process:
                 # What the command imported and set up lives until the process ends: kept
@@ -403,7 +400,8 @@ def run(
             log_output,
             cwd,
             report_mode,
-            run_kernels(start_timeout),
+            run_kernels(),
+            start_timeout,
         )
         return
     if notebook is None:
@@ -426,7 +424,7 @@ def run(
         _prepare_only(cli_ctx, path, values, from_text, output, kernel, report_mode, as_json)
         return
     # first: it boots while we go on
-    kernels = booted_kernels(project, path, kernel, cwd, start_timeout)
+    kernels = booted_kernels(project, path, kernel, cwd)
 
     def queue(token: str) -> int:
         from nbtools.jobs import queue_run
@@ -447,7 +445,9 @@ def run(
             actor=cli_ctx.actor,
         ).id
 
-    execute_here(cli_ctx, queue, output, as_json, kernels, log_output, cwd, report_mode)
+    execute_here(
+        cli_ctx, queue, output, as_json, kernels, log_output, cwd, report_mode, start_timeout
+    )
 
 
 def _prepare_only(

@@ -17,6 +17,7 @@ from nbtools.jobs.engine import SAVE_EVERY_SECONDS
 from nbtools.jobs.executors import EXECUTORS
 from nbtools.jobs.executors.dask_connect import CONNECT_TIMEOUT_SECONDS
 from nbtools.jobs.leases import LEASE_SECONDS
+from nbtools.kernels import STARTUP_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
     from nbtools.jobs.scheduler import Scheduler
@@ -146,6 +147,14 @@ class JobsSettings(Settings):
         "whose environment differs from the worker's, always start normally. Local executor.",
     ).tag(config=True)
 
+    kernel_start_timeout_seconds = Number(
+        STARTUP_TIMEOUT_SECONDS,
+        min=0.001,
+        help="Seconds a run's kernel may take to answer once launched (its start): a kernel "
+        "still silent then fails its run, named in the error, and is killed. The runs of "
+        "schedulers (their workers, local or Dask); `nbtools run` has --start-timeout.",
+    ).tag(config=True)
+
     poll_seconds = Number(POLL_SECONDS, min=0.01, help="Seconds between scheduler ticks.").tag(
         config=True
     )
@@ -240,4 +249,5 @@ class JobsSettings(Settings):
             executor_name=self.executor,
             metric_max_bytes=metric_max_bytes,
             progress_save_seconds=self.progress_save_seconds,
+            kernel_start_timeout=self.kernel_start_timeout_seconds,
         )

@@ -420,7 +420,12 @@ def _execute(
         )
         lineage = RunStartedInBackground(prepared.start)
         register_engine()  # imports papermill while the kernel boots (nbtools run), not after
-        kernel = kernels.take(prepared.kernel_name, prepared.cwd, attach=watchdog.attach)
+        kernel = kernels.take(
+            prepared.kernel_name,
+            prepared.cwd,
+            attach=watchdog.attach,
+            timeout=request.kernel_start_timeout,
+        )
         kernel.set_variables(
             {
                 # the store of this run's scheduler, however it was set (--db-url, a config

@@ -29,6 +29,7 @@ from nbtools.jobs.presence import Presence, alive_owners
 from nbtools.jobs.schedules import next_due
 from nbtools.jobs.tables import Job
 from nbtools.jobs.zones import job_zone
+from nbtools.kernels import STARTUP_TIMEOUT_SECONDS
 from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 from nbtools.store.base import utcnow
 from nbtools.store.database import store_failure, store_unavailable
@@ -83,6 +84,7 @@ class Scheduler:
         executor_name: str = "local",
         metric_max_bytes: int = DEFAULT_MAX_VALUE_BYTES,
         progress_save_seconds: float = SAVE_EVERY_SECONDS,
+        kernel_start_timeout: float = STARTUP_TIMEOUT_SECONDS,
     ) -> None:
         self.project, self.executor, self.clock = project, executor, clock
         #: The executor's name as the settings give it, shown with the scheduler's presence.
@@ -91,6 +93,8 @@ class Scheduler:
         self.metric_max_bytes = metric_max_bytes
         #: ``JobsSettings.progress_save_seconds``, handed to every run it submits.
         self.progress_save_seconds = progress_save_seconds
+        #: ``JobsSettings.kernel_start_timeout_seconds``, handed to every run it submits.
+        self.kernel_start_timeout = kernel_start_timeout
         self.poll_seconds, self.lease_seconds, self.misfire_grace = (
             poll_seconds,
             lease_seconds,
@@ -254,6 +258,7 @@ class Scheduler:
                     input_url=self._stage_input(run_id),
                     metric_max_bytes=self.metric_max_bytes,
                     progress_save_seconds=self.progress_save_seconds,
+                    kernel_start_timeout=self.kernel_start_timeout,
                 )
             )
         return list(claimed)

@@ -109,7 +109,7 @@ class Watchdog(threading.Thread):
 
     def executing(self) -> None:
         """The kernel answered and the notebook starts: the run's timeout counts from now
-        (kernel start-up has its own, :attr:`KernelSource.startup_timeout`)."""
+        (kernel start-up has its own, :attr:`RunRequest.kernel_start_timeout`)."""
         if self.timeout:
             self.deadline = time.monotonic() + self.timeout
 

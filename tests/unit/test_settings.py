@@ -337,6 +337,11 @@ def test_a_settings_section_that_is_not_a_section_is_refused(tmp_path: Path) -> 
             "0",
             "a finite number from 0.001 to 2147483647",
         ),
+        (
+            "NBTOOLS_JOBS_KERNEL_START_TIMEOUT_SECONDS",
+            "-5",
+            "a finite number from 0.001 to 2147483647",
+        ),
         ("NBTOOLS_JOBS_RUN_SCHEDULER", "yes", "true or false (1 or 0)"),
         ("NBTOOLS_NOTIFY_SMTP_PORT", "70000", "an integer from 1 to 65535"),
         ("NBTOOLS_NOTIFY_SMTP_SECURITY", "tls", "one of none, starttls, ssl"),

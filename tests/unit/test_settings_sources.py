@@ -77,6 +77,11 @@ def test_a_root_that_does_not_exist_is_refused_not_made_into_an_empty_project(
             "0",
             "a finite number from 0.01 to 2147483647",
         ),
+        (
+            "c.JobsSettings.kernel_start_timeout_seconds = 0",
+            "0",
+            "a finite number from 0.001 to 2147483647",
+        ),
         ("c.NotificationSettings.smtp_port = 70000", "70000", "an integer from 1 to 65535"),
         ("c.NbtoolsSettings.actor = 5", "5", "text of at most 255 characters"),
         (

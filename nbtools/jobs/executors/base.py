@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from nbtools.cpus import available_cpus
 from nbtools.jobs.engine import SAVE_EVERY_SECONDS
 from nbtools.jobs.leases import LEASE_SECONDS
+from nbtools.kernels import STARTUP_TIMEOUT_SECONDS
 from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 
 if TYPE_CHECKING:
@@ -36,6 +37,11 @@ class DoneCallback(Protocol):
 UNTRACKED = "untracked"
 
 
+#: The setting of a scheduler's kernel start timeout, named by the error of a kernel that
+#: did not answer within it (the kernel sources of the local and Dask workers).
+KERNEL_START_SETTING = "JobsSettings.kernel_start_timeout_seconds"
+
+
 @dataclass(frozen=True)
 class RunRequest:
     """Everything a worker needs to execute a run, in picklable / JSON-able form.
@@ -49,6 +55,8 @@ class RunRequest:
     (``JobsSettings.progress_save_seconds``) is the least time between two saves of the
     running notebook's progress. ``report_mode`` hides the code cells' inputs in the output
     notebook (``nbtools run --report-mode``, papermill's ``--report-mode``).
+    ``kernel_start_timeout`` (:data:`KERNEL_START_SETTING`, ``nbtools run --start-timeout``)
+    is how long the run's kernel may take to answer.
     """
 
     run_id: int
@@ -63,6 +71,7 @@ class RunRequest:
     cwd: str = ""
     progress_save_seconds: float = SAVE_EVERY_SECONDS
     report_mode: bool = False
+    kernel_start_timeout: float = STARTUP_TIMEOUT_SECONDS
 
     @classmethod
     def for_project(cls, project: Project, run_id: int, **options: Any) -> RunRequest:

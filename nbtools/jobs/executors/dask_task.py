@@ -10,7 +10,7 @@ import atexit
 import threading
 from pathlib import Path
 
-from nbtools.jobs.executors.base import RunRequest
+from nbtools.jobs.executors.base import KERNEL_START_SETTING, RunRequest
 from nbtools.kernels import KernelSource
 from nbtools.project import Project
 
@@ -31,7 +31,7 @@ def _project(request: RunRequest) -> Project:
 def _kernels() -> KernelSource:
     source: KernelSource | None = getattr(_local, "kernels", None)
     if source is None:
-        source = _local.kernels = KernelSource(prestart=True)
+        source = _local.kernels = KernelSource(prestart=True, timeout_setting=KERNEL_START_SETTING)
         with _lock:
             _sources.append(source)
     return source

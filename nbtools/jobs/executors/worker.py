@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from nbtools.errors import StoreError
-from nbtools.jobs.executors.base import RunRequest
+from nbtools.jobs.executors.base import KERNEL_START_SETTING, RunRequest
 from nbtools.processes import release_free_memory
 from nbtools.project import Project
 from nbtools.unused_imports import lighten_worker_imports
@@ -107,6 +107,7 @@ def serve(
         on_start=report,
         wait_for_exit=False,
         zygote=None if zygote_fd is None else ZygoteLink(zygote_fd),
+        timeout_setting=KERNEL_START_SETTING,
     )
     kernels.warm(kernel, cwd)
     owner_gone = OwnerGone(owner)

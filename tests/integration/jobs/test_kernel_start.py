@@ -18,6 +18,7 @@ import zmq
 from jupyter_client.channels import HBChannel
 from jupyter_core.utils import run_sync
 
+from nbtools.jobs.config import JobsSettings
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.reaper import reap_expired
 from nbtools.jobs.run_files import run_dir
@@ -26,9 +27,10 @@ from nbtools.jobs.runs import get_run
 from nbtools.jobs.submit import queue_run
 from nbtools.kernel_files import ARTIFACTS_PREFIX, KERNEL_FILES_PREFIX
 from nbtools.kernels import RECONNECT_INTERVAL_MS, Kernel, KernelSource, KernelStartError
+from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, run_python
-from tests.integration.jobs.conftest import group_gone, processes_with
+from tests.integration.jobs.conftest import group_gone, processes_with, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -69,10 +71,12 @@ def reaper(project: Project) -> Iterator[None]:
     thread.join()
 
 
-def execute(project: Project, kernel: str, startup_timeout: float) -> dict[str, str | None]:
+def execute(project: Project, kernel: str, start_timeout: float) -> dict[str, str | None]:
     run = queue_run(project, "nb.ipynb", {}, kernel_name=kernel)
-    request = RunRequest.for_project(project, run.id, lease_seconds=3)
-    kernels = KernelSource(prestart=False, startup_timeout=startup_timeout)
+    request = RunRequest.for_project(
+        project, run.id, lease_seconds=3, kernel_start_timeout=start_timeout
+    )
+    kernels = KernelSource(prestart=False)
     try:
         execute_run(project, request, kernels)
     finally:
@@ -87,7 +91,7 @@ def test_a_kernel_slower_than_the_lease_keeps_its_run_alive(
     project: Project, notebook_factory: NotebookFactory
 ) -> None:
     notebook_factory("nb.ipynb", [("code", "print('hi')", [])])
-    assert execute(project, "slow", startup_timeout=120) == {
+    assert execute(project, "slow", start_timeout=120) == {
         "status": "succeeded",
         "name": None,
         "message": None,
@@ -99,11 +103,36 @@ def test_a_kernel_that_never_answers_fails_the_run_naming_it(
     project: Project, notebook_factory: NotebookFactory
 ) -> None:
     notebook_factory("nb.ipynb", [("code", "print('hi')", [])])
-    assert execute(project, "mute", startup_timeout=4) == {
+    assert execute(project, "mute", start_timeout=4) == {
         "status": "failed",
         "name": "KernelStartError",
         "message": "kernel `mute` did not start within 4 s.",
     }
+
+
+@pytest.mark.usefixtures("kernelspecs")
+def test_a_schedulers_kernels_get_its_start_timeout_setting_named_in_the_error(
+    project: Project, notebook_factory: NotebookFactory
+) -> None:
+    """A scheduler's runs waited 60 s for their kernel, whatever its settings: they wait
+    ``JobsSettings.kernel_start_timeout_seconds`` (handed to its workers with each run), and
+    the error of a kernel still silent then names that setting."""
+    notebook_factory("nb.ipynb", [("code", "print('hi')", [])])
+    settings = JobsSettings(workers=1, kernel_start_timeout_seconds=1.5)
+    scheduler = settings.create_scheduler(project, DEFAULT_MAX_VALUE_BYTES)
+    assert scheduler.executor is not None
+    try:
+        run = queue_run(project, "nb.ipynb", {}, kernel_name="mute")
+        assert scheduler.tick().submitted == [run.id]
+        ended = wait_for(project, run.id, lambda r: r.finished_at is not None)
+    finally:
+        scheduler.executor.shutdown()
+    assert (ended.status, ended.error_name, ended.error_message) == (
+        "failed",
+        "KernelStartError",
+        "kernel `mute` did not start within 1.5 s; give it longer with "
+        "JobsSettings.kernel_start_timeout_seconds.",
+    )
 
 
 def test_a_kernel_that_exits_before_it_answers_fails_the_run_with_its_last_line(
@@ -124,7 +153,7 @@ def test_a_kernel_that_exits_before_it_answers_fails_the_run_with_its_last_line(
     )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     notebook_factory("nb.ipynb", [("code", "print('hi')", [])])
-    assert execute(project, "broken", startup_timeout=60) == {
+    assert execute(project, "broken", start_timeout=60) == {
         "status": "failed",
         "name": "KernelStartError",
         "message": "kernel `broken` exited before it answered "
@@ -402,10 +431,10 @@ def test_the_wait_for_a_silent_kernel_ends_at_its_start_timeout(
     )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     launched: list[float] = []
-    kernels = KernelSource(prestart=False, startup_timeout=0.25)
+    kernels = KernelSource(prestart=False)
     try:
         with pytest.raises(KernelStartError) as failed:
-            kernels.take("mute", tmp_path, attach=lambda kernel: launched.append(time.monotonic()))
+            kernels.take("mute", tmp_path, lambda kernel: launched.append(time.monotonic()), 0.25)
         waited = time.monotonic() - launched[0]
     finally:
         kernels.close()
