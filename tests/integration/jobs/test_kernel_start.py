@@ -8,7 +8,6 @@ import os
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -411,17 +410,14 @@ def test_a_kernel_prints_nothing_into_the_output_of_the_process_that_started_it(
     assert result.stdout == "taken\n"
 
 
-def test_the_wait_for_a_silent_kernel_ends_at_its_start_timeout(
+def test_a_silent_kernel_fails_its_start_at_a_timeout_under_a_second(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The wait for a new kernel's answer is bounded by the time left, so a start timeout T
-    fails within T plus a small margin: it waited for the answer in one-second slices and
-    looked at the deadline only between them, so a start failed up to a slice late.
-
-    A timeout well under the old one-second wait tells them apart: a silent kernel failed
-    its start no sooner than 1 s after it launched, whatever the timeout. The kernel is a
-    ``python -m`` module, this process's own child: killed, it is gone at once (a supervised
-    kernel's process is reaped by init, which can take a second here)."""
+    """A start timeout under the one-second slice the wait once took (each wait is now bounded
+    by the time left, docs/jobs.md): the error names it and the kernel is gone afterwards. (How
+    soon it fails is not asserted: a test asserts no time.) The kernel is a ``python -m``
+    module, this process's own child: killed, it is gone at once (a supervised kernel's
+    process is reaped by init, which can take a second here)."""
     (tmp_path / "mute_kernel.py").write_text("import time\ntime.sleep(100000)\n")
     spec = tmp_path / "jupyter" / "kernels" / "mute"
     spec.mkdir(parents=True)
@@ -430,14 +426,11 @@ def test_the_wait_for_a_silent_kernel_ends_at_its_start_timeout(
         json.dumps({"argv": argv, "display_name": "mute", "env": {"PYTHONPATH": str(tmp_path)}})
     )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
-    launched: list[float] = []
     kernels = KernelSource(prestart=False)
     try:
         with pytest.raises(KernelStartError) as failed:
-            kernels.take("mute", tmp_path, lambda kernel: launched.append(time.monotonic()), 0.25)
-        waited = time.monotonic() - launched[0]
+            kernels.take("mute", tmp_path, None, 0.25)
     finally:
         kernels.close()
     assert failed.value.message == "kernel `mute` did not start within 0.25 s."
-    assert waited < 1.0
     assert processes_with("mute_kernel") == []
