@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -35,23 +36,33 @@ async def waiting_on_a_lock(url: str, table: str = "runs") -> bool:
         return bool(row and row[0])
 
 
+async def answered_while_it_waits(
+    jp_fetch: Any, postgres_url: str, table: str, request: Awaitable[Any]
+) -> Any:
+    """With ``table`` locked, ``request`` (started here) waits on the lock, and Jupyter's own
+    ``GET /api/status`` is answered meanwhile; the lock released, ``request``'s reply."""
+    async with await psycopg.AsyncConnection.connect(dsn(postgres_url)) as holder:
+        # Should the loop block, the lock ends with this timeout and the test fails, not hangs.
+        await holder.execute("SET idle_in_transaction_session_timeout = '60s'")
+        await holder.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")  # in a transaction
+        waiting = asyncio.ensure_future(request)
+        while not await waiting_on_a_lock(postgres_url, table):  # it now waits on the lock
+            assert not waiting.done(), waiting.result()
+            await asyncio.sleep(0.05)
+        status = await asyncio.wait_for(jp_fetch("api", "status"), timeout=120)
+        assert status.code == 200
+        assert not waiting.done()  # Jupyter answered while our request was still waiting
+        await holder.rollback()
+    return await waiting
+
+
 async def test_a_list_waiting_on_the_database_does_not_block_jupyter(
     jp_fetch: Any, postgres_url: str
 ) -> None:
     assert json.loads((await jp_fetch("nbtools", "api", "runs")).body) == []  # schema ready
-    async with await psycopg.AsyncConnection.connect(dsn(postgres_url)) as holder:
-        # Should the loop block, the lock ends with this timeout and the test fails, not hangs.
-        await holder.execute("SET idle_in_transaction_session_timeout = '60s'")
-        await holder.execute("LOCK TABLE runs IN ACCESS EXCLUSIVE MODE")  # in a transaction
-        listing = asyncio.ensure_future(jp_fetch("nbtools", "api", "runs", params={"limit": "5"}))
-        while not await waiting_on_a_lock(postgres_url):  # the list now waits on the lock
-            assert not listing.done(), listing.result()
-            await asyncio.sleep(0.05)
-        status = await asyncio.wait_for(jp_fetch("api", "status"), timeout=120)
-        assert status.code == 200
-        assert not listing.done()  # Jupyter answered while our request was still waiting
-        await holder.rollback()
-    assert json.loads((await listing).body) == []
+    listing = jp_fetch("nbtools", "api", "runs", params={"limit": "5"})
+    reply = await answered_while_it_waits(jp_fetch, postgres_url, "runs", listing)
+    assert json.loads(reply.body) == []
 
 
 async def test_a_rename_waiting_on_the_database_does_not_block_jupyter(
@@ -61,21 +72,10 @@ async def test_a_rename_waiting_on_the_database_does_not_block_jupyter(
     search for them walks folders): that work runs off the loop too, though Jupyter's contents
     manager, not a handler of ours, calls it."""
     assert json.loads((await jp_fetch("nbtools", "api", "runs")).body) == []  # schema ready
-    async with await psycopg.AsyncConnection.connect(dsn(postgres_url)) as holder:
-        await holder.execute("SET idle_in_transaction_session_timeout = '60s'")
-        await holder.execute("LOCK TABLE notebooks IN ACCESS EXCLUSIVE MODE")
-        body = json.dumps({"path": "renamed.ipynb"})
-        renaming = asyncio.ensure_future(
-            jp_fetch("api", "contents", "forecast.ipynb", method="PATCH", body=body)
-        )
-        while not await waiting_on_a_lock(postgres_url, "notebooks"):
-            assert not renaming.done(), renaming.result()
-            await asyncio.sleep(0.05)
-        status = await asyncio.wait_for(jp_fetch("api", "status"), timeout=120)
-        assert status.code == 200
-        assert not renaming.done()  # Jupyter answered while the rename was still waiting
-        await holder.rollback()
-    assert (await renaming).code == 200
+    body = json.dumps({"path": "renamed.ipynb"})
+    renaming = jp_fetch("api", "contents", "forecast.ipynb", method="PATCH", body=body)
+    reply = await answered_while_it_waits(jp_fetch, postgres_url, "notebooks", renaming)
+    assert reply.code == 200
     assert (notebooks / "renamed.ipynb").is_file()
 
 

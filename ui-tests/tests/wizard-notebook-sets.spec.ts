@@ -8,7 +8,8 @@ import {
   notebookJson,
   openNotebook,
   openSection,
-  violations
+  violations,
+  writeAndTest
 } from './helpers';
 import { sharePage, test } from './fixtures';
 import { upload } from './wizard';
@@ -84,13 +85,8 @@ test.describe('Package wizard over a set of notebooks', () => {
 
     // The write updates the set's package: no dialog offering to replace it with 01_b alone.
     await panel.getByRole('button', { name: '4. Write and test' }).click();
-    await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
-    const saveFirst = page.getByRole('dialog').getByRole('button', { name: 'Save and write' });
+    await writeAndTest(page, panel);
     const summary = panel.getByTestId('nbtools-test-summary');
-    await expect(saveFirst.or(summary)).toBeVisible({ timeout: 60_000 });
-    if (await saveFirst.isVisible()) {
-      await saveFirst.click();
-    }
     await expect(summary).toContainText(`Written to ${tmpPath}/packages/mylib. 1 passed`, {
       timeout: 60_000
     });
@@ -157,13 +153,8 @@ test.describe('Package wizard over a set of notebooks', () => {
 
     // Was: 01_b alone was written there, refused for dropping 00_core from the package.
     await panel.getByRole('button', { name: '4. Write and test' }).click();
-    await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
-    const saveFirst = page.getByRole('dialog').getByRole('button', { name: 'Save and write' });
+    await writeAndTest(page, panel);
     const summary = panel.getByTestId('nbtools-test-summary');
-    await expect(saveFirst.or(summary)).toBeVisible({ timeout: 60_000 });
-    if (await saveFirst.isVisible()) {
-      await saveFirst.click();
-    }
     await expect(summary).toContainText(`Written to ${output}. 1 passed`, { timeout: 60_000 });
     await expect(page.getByRole('dialog')).toHaveCount(0);
     await expect(panel.getByRole('alert')).toHaveCount(0);
