@@ -3,14 +3,19 @@ what a database column can hold, shared by every field of that kind; the one che
 shown on one line (a job's, a kernel's, an imported file's: :func:`check_name_text`); the
 one check of a search's words (:func:`check_search_text`); and the
 one check that text given on the command line or in the environment is UTF-8
-(:func:`require_utf8`)."""
+(:func:`require_utf8`); and the one way a long list is shortened on a line a person reads
+(:func:`first_few`)."""
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 from nbtools.errors import InvalidInputError
+
+#: How many items of a list a line names before saying how many more there are.
+SHOWN_ITEMS = 5
 
 #: The characters that reorder the text around them (right-to-left marks, embeddings,
 #: overrides such as U+202E and isolates): a name holding one can read as another name.
@@ -125,3 +130,10 @@ def as_typed(text: str) -> str:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a surrogate no byte was read as
         return escaped(text)
+
+
+def first_few(items: Sequence[str], shown: int = SHOWN_ITEMS) -> str:
+    """``items`` joined by commas; past ``shown`` of them, the first ``shown`` and how many
+    more (``a, b, c, d, e and 195 more``), so that a line stays readable."""
+    listed = ", ".join(items[:shown])
+    return f"{listed} and {len(items) - shown} more" if len(items) > shown else listed

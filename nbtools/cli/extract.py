@@ -28,6 +28,7 @@ from nbtools.export import (
 )
 from nbtools.lineage import PENDING_LINEAGE, BackgroundRecorder, background_recorder
 from nbtools.notebooks import Notebook, read_notebook
+from nbtools.text import first_few
 
 if TYPE_CHECKING:
     from nbtools.data import DataCheck
@@ -194,7 +195,7 @@ def extract(
                 print(f"  {where}{line}", file=sys.stderr)
         if report.diff:
             sys.stdout.write(report.diff)
-        _print_report(report, ", ".join([shown, *(_shown(cli_ctx, path) for path in others)]))
+        _print_report(report, first_few([shown, *(_shown(cli_ctx, path) for path in others)]))
     if report.framing_note is not None:  # a check passing only so: said with --json too
         print(f"note: {report.framing_note}", file=sys.stderr)
     if isinstance(request.lineage, BackgroundRecorder):

@@ -14,6 +14,7 @@ from nbtools.cli.output import Figure, print_fields, print_json, print_table, sa
 from nbtools.cli.paths import root_relative_option
 from nbtools.errors import CheckFailedError
 from nbtools.ids import MAX_ID
+from nbtools.text import first_few
 
 if TYPE_CHECKING:
     from nbtools.lineage import Followed
@@ -184,8 +185,7 @@ def used_by(references: list[dict[str, str]]) -> str:
     for kind, (one, many) in kinds.items():
         refs = [reference["ref"] for reference in references if reference["kind"] == kind]
         if refs:
-            shown = ", ".join(refs[:5]) + (f" and {len(refs) - 5} more" if len(refs) > 5 else "")
-            parts.append(f"{one if len(refs) == 1 else many} {shown}")
+            parts.append(f"{one if len(refs) == 1 else many} {first_few(refs)}")
     return " · ".join(parts)
 
 

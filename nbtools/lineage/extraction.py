@@ -245,15 +245,17 @@ def recorder(
 
 def describe(lineage: dict[str, Any]) -> str:
     """One line: ``notebook version 3 (id 12), environment 1f2e3d4c5b6a`` (or what is
-    missing); a set's ``notebook versions 3 (id 12), 1 (id 13), environment …``."""
+    missing); a set's ``notebook versions 3 (id 12), 1 (id 13), environment …`` (the first five, then how
+    many more)."""
     from nbtools.envsnap.model import SHORT_ID
     from nbtools.lineage.runs import environment_summary, summary
+    from nbtools.text import first_few
 
     environment = lineage.get("environment")
     shown = environment and {"short_id": environment["id"][:SHORT_ID]}
     if SET_VERSIONS in lineage:
         versions = lineage[SET_VERSIONS]
-        listed = ", ".join(f"{v['number']} (id {v['id']})" for v in versions or [])
+        listed = first_few([f"{v['number']} (id {v['id']})" for v in versions or []])
         text = f"notebook versions {listed}" if listed else "no notebook versions recorded"
         return f"{text}, {environment_summary(shown)}"
     version = lineage.get(VERSION)

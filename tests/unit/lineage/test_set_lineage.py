@@ -202,3 +202,23 @@ def test_lineage_off_while_a_set_s_recording_is_under_way_leaves_no_pin(
             os.close(writer)
         project.close()
     assert manifest(out).get("lineage") is None
+
+
+def test_a_set_of_many_notebooks_is_named_on_short_lines(
+    tmp_path: Path, notebook_factory: NotebookFactory, env_kernel: EnvKernel
+) -> None:
+    """``nbtools extract nbs/`` of seven notebooks: the first line and the lineage line name
+    the first five, then how many more (they listed all, thousands of characters for a
+    folder of 200 notebooks); --json lists each."""
+    for n in range(7):
+        cells = [("code", f"#| default_exp m{n}", []), ("code", f"#| export\nx{n} = {n}", [])]
+        notebook_factory(f"nbs/{n:02d}_m{n}.ipynb", cells, kernel="envtest")
+    result = extract(tmp_path, "nbs")
+    first = ", ".join(f"nbs/{n:02d}_m{n}.ipynb" for n in range(5))
+    assert result.stdout.startswith(f"{first} and 2 more: package 'mylib' written to "), (
+        result.stdout
+    )
+    versions = manifest(tmp_path / "pk")["lineage"]["notebook_versions"]
+    assert len(versions) == 7
+    listed = ", ".join(f"1 (id {v['id']})" for v in versions[:5])
+    assert f"  lineage: notebook versions {listed} and 2 more, environment " in result.stdout
