@@ -131,6 +131,13 @@ def extract(
     used outside its allowed purposes (--purpose) refuses the extraction (exit 2, nothing
     written); undeclared data is reported. One inside another project nested in it (a folder
     with its own .nbtools/) is refused: run the command in that project.
+
+    \b
+    Examples:
+      nbtools extract report.ipynb --test
+      nbtools extract nbs/ --name mylib -o packages/mylib --test
+      nbtools extract nbs/ -o packages/mylib --check
+      nbtools extract 00_core.ipynb 01_data.ipynb --name mylib -o packages/mylib --json
     """
     notebook, *others = _notebooks(notebooks)
     for path in (notebook, *others):

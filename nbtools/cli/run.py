@@ -371,6 +371,13 @@ def run(
     With --reproduce RUN, run what RUN executed again: its notebook version (even if the
     file changed since) and its parameters, in the current environment, whose differences
     from RUN's are listed first.
+
+    \b
+    Examples:
+      nbtools run report.ipynb -p days=7 -o out.ipynb
+      nbtools run report.ipynb -f params.yaml -p days=3 --log-output
+      nbtools run report.ipynb -p days=7 -o prepared.ipynb --prepare-only
+      nbtools run --reproduce 12 --same-env
     """
     skip_format_checks()  # this process only executes a notebook (docs/performance.md)
     if reproduce_run is not None:

@@ -104,7 +104,14 @@ def _warn_lost(followed: Followed, old: str, new: str) -> None:
 def move(cli_ctx: CliContext, old: str, new: str, as_json: bool) -> None:
     """Move notebook (or folder) OLD to NEW with its history, as `git mv` does. When the file
     is at NEW already (moved with a shell `mv`), move its history only. The packages
-    extracted from it name NEW from then on."""
+    extracted from it name NEW from then on.
+
+    \b
+    Examples:
+      nbtools version move draft.ipynb reports/churn.ipynb
+      nbtools version move nbs notebooks
+      nbtools version move old.ipynb new.ipynb   # after a shell `mv old.ipynb new.ipynb`
+    """
     from nbtools import lineage, versioning
 
     project = cli_ctx.project

@@ -4,6 +4,7 @@ docs/configuration.md's settings table, docs/cli.md's command tree, each group's
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 import click
@@ -117,3 +118,30 @@ def test_every_command_is_in_the_command_tree_and_every_flag_on_its_pages() -> N
             if not any(re.search(re.escape(flag) + r"(?![\w-])", described) for flag in spelled):
                 missing.append(f"{words} {max(param.opts, key=len)}")
     assert missing == [], missing
+
+
+def examples(command: click.Command) -> list[list[str]]:
+    """The command lines of ``command``'s ``Examples:`` block, each split as a shell splits
+    it (a ``# comment`` left out), without its leading ``nbtools``."""
+    _, found, block = (command.help or "").partition("Examples:\n")
+    lines = block.splitlines() if found else []
+    return [shlex.split(line, comments=True)[1:] for line in lines if line.strip()]
+
+
+def test_the_examples_of_a_command_s_help_parse_as_written() -> None:
+    """``nbtools extract --help``, ``run --help`` and ``version move --help`` showed no command
+    line to start from (nbdev's and papermill's users look for one); each example, of every
+    command, uses the command's own options with values they take."""
+    tree = command_tree()
+    assert all(examples(tree[words]) for words in ("extract", "run", "version move"))
+    for words, command in tree.items():
+        for example in examples(command):
+            assert " ".join(example[: len(words.split())]) == words, (words, example)
+            context = click.Context(command, info_name=words)
+            values, extra, order = command.make_parser(context).parse_args(
+                example[len(words.split()) :]
+            )
+            assert extra == [], (words, example)
+            for param in order:  # click's own types (a Choice, a range): ours look things up
+                if type(param.type).__module__.startswith("click."):
+                    param.type_cast_value(context, values.get(param.name))
