@@ -204,7 +204,7 @@ def execute_here(
     SIGINT/SIGTERM (the run is cancelled)."""
     from nbtools.atomic import atomic_write
     from nbtools.cli.progress import cells_bar
-    from nbtools.cli.runs import fail_unless_succeeded, print_ended
+    from nbtools.cli.runs import drop_earlier_output, fail_unless_succeeded, print_ended
     from nbtools.jobs import (
         Interrupt,
         JobsSettings,
@@ -262,6 +262,8 @@ def execute_here(
             atomic_write(written.resolve(), data)
         model = {**finished.to_wire(), **extra}
         print_ended(project, model, as_json, written)
+        if output is not None and written is None:
+            click.echo(drop_earlier_output(run_id, output), err=True)
     if received:
         raise SystemExit(128 + received[0])
     fail_unless_succeeded(model)

@@ -130,6 +130,26 @@ def print_ended(
     print_traceback(project, model, err=True)
 
 
+def drop_earlier_output(run_id: int, output: Path) -> str:
+    """After run ``run_id`` ended with no executed notebook (before its first cell: its kernel
+    did not start, a stop while it started), remove an earlier run's executed (or prepared)
+    notebook at ``-o``'s ``output``, which a CI step would otherwise publish as this run's
+    (another file, written over only with --force, is left as it was); the line saying so."""
+    from nbtools.jobs import is_run_output
+
+    said = f"No executed notebook: run {run_id} ended before its first cell; {output}"
+    target = output.resolve()
+    try:
+        if not target.is_file():
+            return f"{said} was not written."
+        if not is_run_output(target):
+            return f"{said} was left as it was."
+        target.unlink()
+    except OSError as error:
+        return f"{said} could not be removed ({error.strerror}): it is no output of this run."
+    return f"{said}, an earlier run's, was removed."
+
+
 def fail_unless_succeeded(model: dict[str, Any]) -> None:
     """Exit 1, saying how, unless the ended run succeeded."""
     if model["status"] != "succeeded":

@@ -143,9 +143,8 @@ def first_pid(mentioning: str, found: list[int], stop: threading.Event) -> None:
         found.extend(int(line.split()[0]) for line in processes(mentioning)[:1])
 
 
-def test_a_kernel_that_never_starts_fails_the_run_after_start_timeout_and_is_killed(
-    tmp_path: Path, notebook_factory: NotebookFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def mute_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Install kernel ``mute``, whose process never answers (it sleeps)."""
     spec = tmp_path / "jupyter" / "kernels" / "mute"
     spec.mkdir(parents=True)
     argv = [sys.executable, "-c", "import time; time.sleep(100000)", MARKER, "{connection_file}"]
@@ -153,6 +152,12 @@ def test_a_kernel_that_never_starts_fails_the_run_after_start_timeout_and_is_kil
         json.dumps({"argv": argv, "display_name": "mute", "language": "python"})
     )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+
+
+def test_a_kernel_that_never_starts_fails_the_run_after_start_timeout_and_is_killed(
+    tmp_path: Path, notebook_factory: NotebookFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mute_kernel(tmp_path, monkeypatch)
     notebook_factory("nb.ipynb", CELLS)
     found: list[int] = []
     stop = threading.Event()
@@ -189,3 +194,31 @@ def test_start_timeout_defaults_to_papermill_s_60_seconds_and_refuses_zero(
     assert result.exit_code == 2, result.output
     assert "Invalid value for '--start-timeout'" in result.output
     assert recorded(tmp_path) == ([], [])
+
+
+def test_a_run_that_ends_before_its_first_cell_leaves_no_earlier_run_s_output_at_o(
+    tmp_path: Path, notebook_factory: NotebookFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-o held run 1's executed notebook; run 2's kernel never started (as a run stopped by
+    Ctrl-C or SIGTERM while its kernel starts): the file stayed, run 1's, and nothing said so,
+    so a CI step published it as run 2's. It is removed, and the command says why; a file
+    nbtools did not write (--force) is left as it was."""
+    mute_kernel(tmp_path, monkeypatch)
+    notebook_factory("nb.ipynb", CELLS)
+    out = tmp_path / "out.ipynb"
+    first = nbtools(tmp_path, "run", "nb.ipynb", "-o", str(out))
+    assert first.exit_code == 0, first.output
+    assert out.exists()
+    mute = ["run", "nb.ipynb", "--kernel", "mute", "--start-timeout", "1", "-o", str(out)]
+    second = nbtools(tmp_path, *mute)
+    assert second.exit_code == 1, second.output
+    assert not out.exists()
+    assert (
+        f"No executed notebook: run 2 ended before its first cell; {out}, an earlier run's, "
+        "was removed." in second.stderr
+    )
+    out.write_text("mine")
+    forced = nbtools(tmp_path, *mute, "--force")
+    assert forced.exit_code == 1, forced.output
+    assert out.read_text() == "mine"
+    assert f"run 3 ended before its first cell; {out} was left as it was." in forced.stderr
