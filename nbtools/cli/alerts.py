@@ -8,13 +8,14 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli, reads_only
+from nbtools.cli.groups import Group
 from nbtools.cli.ids import ID
 from nbtools.cli.job_ref import job_argument, job_filter
 from nbtools.cli.options import limit_option
 from nbtools.cli.output import print_json, print_table, visible
 
 
-@click.group()
+@click.group(cls=Group)
 def alerts() -> None:
     """Alerts, alert rules and notification targets of jobs."""
 

@@ -9,6 +9,7 @@ import click
 
 from nbtools._version import __version__
 from nbtools.cli.context import CliContext
+from nbtools.cli.groups import Group
 from nbtools.cli.options import SettingOption, config_file_option
 from nbtools.cli.registry import COMMANDS
 from nbtools.unused_imports import TOOLKIT_DEFERRED, deferring
@@ -39,7 +40,7 @@ GROUP_SETTINGS = {"root_dir": "--root", "db_url": "--db-url", "actor": "--actor"
 _COMMAND_FIRST = "nbtools.command_first"
 
 
-class LazyGroup(click.Group):
+class LazyGroup(Group):
     """A group that imports a command's module only when that command runs, and makes its
     setting options (with traitlets, which declares them) only when they can be given or
     shown: a command line starting with the command's name (``nbtools extract NB``) gives the

@@ -10,11 +10,12 @@ import click
 from nbtools.audit import MAX_LIMIT
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli, reads_only
+from nbtools.cli.groups import Group
 from nbtools.cli.options import limit_option
 from nbtools.cli.output import print_json, print_table
 
 
-@click.group()
+@click.group(cls=Group)
 def audit() -> None:
     """The audit trail: who changed, ran or was refused what."""
 

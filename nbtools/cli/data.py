@@ -9,6 +9,7 @@ import click
 from nbtools.cli.confirm import confirm
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import CommandFunction, json_option, pass_cli, reads_only
+from nbtools.cli.groups import Group
 from nbtools.cli.options import limit_option
 from nbtools.cli.output import print_fields, print_json, print_table, visible
 from nbtools.cli.paths import root_relative_location, root_relative_option
@@ -89,7 +90,7 @@ def _print_dataset(dataset: Dataset, as_json: bool) -> None:
         print_table("Schema", ("column", "type"), [(f["name"], f["type"]) for f in schema])
 
 
-@click.group()
+@click.group(cls=Group)
 def data() -> None:
     """The data catalog: declare datasets, find them by searching, sync datasets.yaml."""
 

@@ -10,6 +10,7 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import fields_as_flags, json_option, pass_cli, reads_only
+from nbtools.cli.groups import Group
 from nbtools.cli.options import setting_option
 from nbtools.cli.output import moment, print_fields, print_json, print_table
 from nbtools.envsnap import EnvSettings
@@ -64,7 +65,7 @@ def _print_diff(changes: SnapshotDiff, title: str) -> None:
         click.echo(f"  {line}")
 
 
-@click.group()
+@click.group(cls=Group)
 def env() -> None:
     """Snapshot, compare, export and recreate kernel environments.
 

@@ -9,6 +9,7 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli, reads_only
+from nbtools.cli.groups import Group
 from nbtools.cli.ids import ID
 from nbtools.cli.job_ref import job_argument
 from nbtools.cli.options import limit_option
@@ -16,7 +17,7 @@ from nbtools.cli.output import Figure, print_json, print_table, visible
 from nbtools.metrics import DEFAULT_PAGE_RUNS, MAX_PAGE_RUNS, format_value
 
 
-@click.group()
+@click.group(cls=Group)
 def metrics() -> None:
     """Metrics recorded by notebooks with nbtools.record() (or scrapbook's glue)."""
 

@@ -10,6 +10,7 @@ from nbtools.cli.confirm import confirm
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli, reads_only
 from nbtools.cli.follow import UNENDED, ended, follow, require_scheduler, wait_option
+from nbtools.cli.groups import Group
 from nbtools.cli.ids import ID
 from nbtools.cli.job_ref import job_filter
 from nbtools.cli.options import WholeNumber, limit_option
@@ -203,7 +204,7 @@ def print_run(model: dict[str, Any], retried_as: int | None = None) -> None:
         )
 
 
-@click.group()
+@click.group(cls=Group)
 def runs() -> None:
     """The history of notebook runs: list, show, cancel, rerun."""
 

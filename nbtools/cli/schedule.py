@@ -19,6 +19,7 @@ from nbtools.cli.decorators import (
     reads_only,
 )
 from nbtools.cli.follow import require_scheduler, wait_option
+from nbtools.cli.groups import Group
 from nbtools.cli.job_listing import print_job, print_jobs
 from nbtools.cli.job_options import FLAGS, job_fields, job_options
 from nbtools.cli.job_ref import job_argument
@@ -72,7 +73,7 @@ def _pinned_id(cli_ctx: CliContext, notebook_path: str, ref: str) -> int:
     return versioning.resolve(cli_ctx.project, notebook_path, ref).id
 
 
-@click.group()
+@click.group(cls=Group)
 def schedule() -> None:
     """Jobs: a notebook with parameters, run on a cron schedule by `nbtools scheduler`
     (or JupyterLab's server)."""

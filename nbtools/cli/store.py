@@ -9,10 +9,11 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.groups import Group
 from nbtools.cli.output import print_json, print_table, say
 
 
-@click.group()
+@click.group(cls=Group)
 def store() -> None:
     """The project's store: copy it into another database (SQLite to PostgreSQL)."""
 

@@ -9,6 +9,7 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli, reads_only
+from nbtools.cli.groups import Group
 from nbtools.cli.options import count_option
 from nbtools.cli.output import Figure, print_fields, print_json, print_table, say, visible
 from nbtools.cli.paths import root_relative_option
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 NOTEBOOK = click.argument("notebook", callback=root_relative_option)
 
 
-@click.group()
+@click.group(cls=Group)
 def version() -> None:
     """Notebook versions: every save is kept, deduplicated; diff and restore any of them.
 

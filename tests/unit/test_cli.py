@@ -172,6 +172,7 @@ def test_help_loads_only_the_command_table_and_the_global_options() -> None:
             "nbtools.cli",
             "nbtools.cli.app",
             "nbtools.cli.context",
+            "nbtools.cli.groups",  # imports click only
             "nbtools.cli.options",
             "nbtools.cli.registry",
             "nbtools.config",
