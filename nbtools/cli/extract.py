@@ -172,7 +172,7 @@ def extract(
         test=test or venv,
         venv=venv,
         force=force,
-        lineage=None if check else _lineage(cli_ctx, notebook, read, lineage, as_json),
+        lineage=None if check else _lineage(cli_ctx, notebook, read, lineage),
         # a command that ends its process may fork a second one to parse a big notebook
         processes=2 if cli_ctx.ends_process else 1,
         store_dir=cli_ctx.project.store_dir,
@@ -305,10 +305,10 @@ def _lineage(
     notebook: Path,
     others: list[tuple[Path, Notebook]],
     mode: str,
-    as_json: bool,
 ) -> Recorder | None:
     """What records the lineage of ``notebook`` (and of a set's ``others``, with the content
-    extracted from them) by ``mode``."""
+    extracted from them) by ``mode``; why none does, on stderr (with --json too: its
+    ``"lineage": null`` does not say)."""
     project, paths = cli_ctx.project, [path for path, _ in others]
     if mode == "off":  # records nothing; releases the versions a replaced package named
         return background_recorder(project, notebook, release=True, others=paths)
@@ -320,7 +320,7 @@ def _lineage(
         record = extraction_recorder(project, notebook, actor=actor, others=others)
     else:
         record = background_recorder(project, notebook, actor=actor, others=paths)
-    if record is None and not as_json:
+    if record is None:
         outside = next(p for p in (notebook, *paths) if not project.contains(p))
         print(
             f"Lineage not recorded: {outside} is outside the project root "

@@ -128,6 +128,12 @@ def test_no_lineage_and_notebooks_outside_the_root(tmp_path: Path, env_kernel: E
     assert "outside the project root" in outside.stderr
     assert "lineage" not in json.loads((root / "p" / MANIFEST).read_text())
     assert not (root / ".nbtools").exists()
+    # with --json too, on stderr: its "lineage": null was all a script got, as for --lineage off
+    command = ["--root", str(root), "extract", str(tmp_path / "calc.ipynb"), "-o", str(root / "p")]
+    as_json = CliRunner().invoke(cli, [*command, "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout)["lineage"] is None
+    assert "Lineage not recorded" in as_json.stderr
 
 
 def test_an_unknown_kernel_leaves_the_environment_out(tmp_path: Path) -> None:
