@@ -1,5 +1,6 @@
-"""A YAML file a user writes (``datasets.yaml``, ``nbtools run -f params.yaml``), read safely
-and whole, every way it cannot be read refused naming the file and the input it came from:
+"""A YAML file a user writes (``datasets.yaml``, ``nbtools run -f params.yaml``), or YAML
+text given on the command line (``nbtools run -y 'days: 7'``), read safely and whole, every
+way it cannot be read refused naming the file (or the option) and the input it came from:
 not YAML (nor UTF-8), a number longer than Python converts, nesting too deep, and a key one
 mapping repeats (which YAML would read as its last value, silently)."""
 
@@ -15,14 +16,20 @@ from nbtools.infiles import read_regular
 def read_yaml(path: Path, shown: str, field: str, *, missing: str) -> Any:
     """The document of the YAML file at ``path`` (``shown`` in messages, from the input
     ``field``); ``missing`` says what to do when it does not exist."""
+    try:
+        raw = read_regular(path, shown, field=field)
+    except FileNotFoundError as exc:
+        raise InvalidInputError(f"{shown} does not exist: {missing}.", field=field) from exc
+    return parse_yaml(raw, shown, field)
+
+
+def parse_yaml(raw: bytes | str, shown: str, field: str) -> Any:
+    """The document of the YAML text ``raw`` (a file's bytes, or text given on the command
+    line: ``nbtools run -y 'days: 7'``), refused as :func:`read_yaml` refuses a file's."""
     import yaml
 
     try:
-        document, repeated = load_yaml(read_regular(path, shown, field=field).decode("utf-8"))
-    except InvalidInputError:  # no regular file
-        raise
-    except FileNotFoundError as exc:
-        raise InvalidInputError(f"{shown} does not exist: {missing}.", field=field) from exc
+        document, repeated = load_yaml(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"{shown} is not valid YAML: {exc}", field=field) from exc
     except ValueError as exc:  # a number longer than Python converts
@@ -42,7 +49,7 @@ def read_yaml(path: Path, shown: str, field: str, *, missing: str) -> Any:
         )
         raise InvalidInputError(
             f"{shown}: {repeated.key!r} is declared twice in one mapping, {where}: YAML would "
-            "keep the last silently, so the file is refused; declare each key once.",
+            "keep the last silently, so it is refused; declare each key once.",
             field=field,
             key=repeated.key,
             lines=[repeated.first_line, repeated.line],

@@ -8,7 +8,8 @@ from typing import Any
 import click
 
 from nbtools.cli.decorators import CommandFunction
-from nbtools.cli.run import parameter_option, purpose_option
+from nbtools.cli.run import purpose_option
+from nbtools.cli.run_parameters import parameter_option
 
 cron_option = click.option(
     "--cron",

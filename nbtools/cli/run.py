@@ -18,6 +18,7 @@ from nbtools.cli.decorators import fields_as_flags, idempotency_option, json_opt
 from nbtools.cli.ids import ID
 from nbtools.cli.options import WholeNumber
 from nbtools.cli.paths import root_relative_option
+from nbtools.cli.run_parameters import given_parameters, parameter_option, parse_assignments
 from nbtools.errors import InvalidInputError
 from nbtools.kernels import STARTUP_TIMEOUT_SECONDS
 from nbtools.project import Project
@@ -41,38 +42,6 @@ purpose_option = click.option(
     help="What the run's data is used for (e.g. churn-model): needed for personal or sensitive "
     "datasets and those listing purposes, and checked against every dataset's allowed purposes before the run starts.",
 )
-parameter_option = click.option(
-    "-p",
-    "--parameter",
-    "parameters",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="A parameter declared in the notebook's 'parameters' cell, parsed by its type. Repeat.",
-)
-
-
-def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
-    from nbtools.jobs import split_assignment
-
-    return dict(split_assignment(text) for text in assignments)
-
-
-def file_parameters(
-    project: Project, path: str, file: Path, texts: dict[str, str]
-) -> dict[str, Any]:
-    """The values of the parameters ``file`` (``-f``), typed by the notebook at ``path``, with
-    ``-p``'s (``texts``) over them; a refusal of a value of the file names the file."""
-    from nbtools.jobs import InvalidParameterError, checked_parameters, read_parameters_file
-
-    shown = str(file)
-    try:
-        typed = checked_parameters(project, path, read_parameters_file(file, shown))
-    except InvalidParameterError as error:
-        if error.details.get("field") == "parameters_file":
-            raise
-        details = {**error.details, "field": "parameters_file"}
-        raise InvalidParameterError(f"{shown}: {error.message}", **details) from None
-    return typed | checked_parameters(project, path, texts, from_text=True)
 
 
 @contextlib.contextmanager
@@ -280,6 +249,13 @@ def execute_here(
     "written: for values too long for a command line. -p values replace its.",
 )
 @click.option(
+    "-y",
+    "--parameters-yaml",
+    metavar="YAML",
+    help="Parameter names mapped to values in YAML, on the command line (as papermill's -y): "
+    "-y 'days: 7', typed as written, as -f's. Its values replace -f's; -p values replace its.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -351,6 +327,7 @@ def run(
     notebook: str | None,
     parameters: tuple[str, ...],
     parameters_file: Path | None,
+    parameters_yaml: str | None,
     output: Path | None,
     force: bool,
     kernel: str | None,
@@ -378,6 +355,7 @@ def run(
     Examples:
       nbtools run report.ipynb -p days=7 -o out.ipynb
       nbtools run report.ipynb -f params.yaml -p days=3 --log-output
+      nbtools run report.ipynb -y 'days: 7' -o out.ipynb
       nbtools run report.ipynb -p days=7 -o prepared.ipynb --prepare-only
       nbtools run --reproduce 12 --same-env
     """
@@ -387,6 +365,7 @@ def run(
             notebook is not None
             or parameters
             or parameters_file
+            or parameters_yaml is not None
             or kernel
             or html
             or prepare_only
@@ -394,7 +373,7 @@ def run(
         ):
             raise InvalidInputError(
                 "--reproduce runs the run's own notebook version, parameters and options: "
-                "give no NOTEBOOK, -p, -f, --kernel, --timeout, --cell-timeout, --html or "
+                "give no NOTEBOOK, -p, -f, -y, --kernel, --timeout, --cell-timeout, --html or "
                 "--prepare-only with it."
             )
         from nbtools.cli.reproduce import reproduce
@@ -426,9 +405,9 @@ def run(
     path = project.relative(project.resolve(notebook))
     prepare_output(project, output, force, path)
     values: dict[str, Any] = parse_assignments(parameters)
-    from_text = parameters_file is None
-    if parameters_file is not None:  # checked whole before a kernel boots
-        values = file_parameters(project, path, parameters_file, values)
+    from_text = parameters_file is None and parameters_yaml is None
+    if not from_text:  # checked whole before a kernel boots
+        values = given_parameters(project, path, parameters_file, parameters_yaml, values)
     if prepare_only and output is not None:
         _prepare_only(cli_ctx, path, values, from_text, output, kernel, report_mode, as_json)
         return

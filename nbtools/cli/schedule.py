@@ -28,7 +28,7 @@ from nbtools.cli.options import WholeNumber, limit_option, offset_option
 from nbtools.cli.output import print_json, when
 from nbtools.cli.paths import root_relative_option
 from nbtools.cli.presence import note_if_unserved
-from nbtools.cli.run import parameter_option, parse_assignments
+from nbtools.cli.run_parameters import parameter_option, parse_assignments
 from nbtools.errors import InvalidInputError
 
 tz_option = click.option("--tz", "timezone", help="IANA timezone of the schedule (default UTC).")

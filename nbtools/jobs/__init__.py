@@ -66,7 +66,11 @@ if TYPE_CHECKING:
         run_output,
     )
     from nbtools.jobs.overview import MAX_PAGE, JobOverview, JobsPage, ListJobsQuery
-    from nbtools.jobs.parameters import read_parameters_file, split_assignment
+    from nbtools.jobs.parameters import (
+        parse_parameters_yaml,
+        read_parameters_file,
+        split_assignment,
+    )
     from nbtools.jobs.prepare_only import write_prepared
     from nbtools.jobs.presence import SchedulerSeen
     from nbtools.jobs.retention import parse_keep_runs, prune_runs
@@ -107,6 +111,7 @@ _LAZY = {
     "queue_run": ("submit", "queue_run"),
     "write_prepared": ("prepare_only", "write_prepared"),
     "split_assignment": ("parameters", "split_assignment"),
+    "parse_parameters_yaml": ("parameters", "parse_parameters_yaml"),
     "read_parameters_file": ("parameters", "read_parameters_file"),
     "InvalidParameterError": ("errors", "InvalidParameterError"),
 }
@@ -152,6 +157,7 @@ __all__ = [
     "list_schedulers",
     "notebook_parameters",
     "parse_keep_runs",
+    "parse_parameters_yaml",
     "pause_job",
     "preview_schedule",
     "prune_runs",

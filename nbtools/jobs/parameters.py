@@ -313,6 +313,21 @@ def read_parameters_file(path: Path, shown: str) -> dict[str, Any]:
         from nbtools.yamlfile import read_yaml
 
         document = read_yaml(path, shown, field, missing="give the path of a YAML or JSON file")
+    return _mapping(document, shown, field)
+
+
+def parse_parameters_yaml(text: str, shown: str) -> dict[str, Any]:
+    """The values of YAML given on the command line (``nbtools run -y 'days: 7'``, papermill's
+    ``--parameters_yaml``; ``shown`` in messages), read as a parameters file's YAML is
+    (:func:`read_parameters_file`). Refusals name the field ``parameters_yaml``."""
+    from nbtools.yamlfile import parse_yaml
+
+    field = "parameters_yaml"
+    return _mapping(parse_yaml(text, shown, field), shown, field)
+
+
+def _mapping(document: Any, shown: str, field: str) -> dict[str, Any]:
+    """``document``, one mapping of parameter names to values (nothing: no values)."""
     if document is None:  # an empty YAML file
         return {}
     if not isinstance(document, dict) or not all(isinstance(name, str) for name in document):

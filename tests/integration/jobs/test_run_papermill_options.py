@@ -222,3 +222,49 @@ def test_a_run_that_ends_before_its_first_cell_leaves_no_earlier_run_s_output_at
     assert forced.exit_code == 1, forced.output
     assert out.read_text() == "mine"
     assert f"run 3 ended before its first cell; {out} was left as it was." in forced.stderr
+
+
+def test_parameters_yaml_gives_values_on_the_command_line_as_papermill_s_y(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """papermill's `-y 'days: 3'` was "No such option '-y'": a CI passing YAML from a variable
+    had to write a file for -f (-f /dev/stdin is refused). Typed as written, as -f's; -y's
+    values replace -f's, and -p's replace both, as papermill merges them."""
+    notebook_factory("nb.ipynb", CELLS)
+    (tmp_path / "p.yaml").write_text("days: 2\nname: file\n")
+    out = str(tmp_path / "prepared.ipynb")
+    given = ["-f", str(tmp_path / "p.yaml"), "-y", "days: 3\nname: yaml", "-p", "name=p"]
+    result = nbtools(tmp_path, "run", "nb.ipynb", *given, "--prepare-only", "-o", out, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["parameters"] == {"days": 3, "name": "p"}
+    alone = ["--parameters-yaml", "{days: 4}", "--prepare-only", "-o", out, "--json"]
+    result = nbtools(tmp_path, "run", "nb.ipynb", *alone)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["parameters"] == {"days": 4}
+    assert read(Path(out))["metadata"]["papermill"]["parameters"] == {"days": 4}
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("days: soon", "-y's value: Parameter 'days' expects int"),
+        ("days: [1", "-y's value is not valid YAML"),
+        ("[1, 2]", "-y's value must hold one mapping of parameter names to values"),
+        ("days: 1\ndays: 2", "'days' is declared twice in one mapping, on lines 1 and 2"),
+        ("when: 1", "-y's value: Unknown parameter 'when'."),
+    ],
+)
+def test_parameters_yaml_that_cannot_be_used_is_refused_before_the_run(
+    tmp_path: Path, notebook_factory: NotebookFactory, text: str, says: str
+) -> None:
+    notebook_factory("nb.ipynb", CELLS)
+    refused = nbtools(tmp_path, "run", "nb.ipynb", "-y", text, "-o", str(tmp_path / "o.ipynb"))
+    assert refused.exit_code == 2, refused.output
+    message = " ".join(refused.output.split())
+    assert says in message
+    assert message.endswith("See --parameters-yaml.")
+    assert not (tmp_path / "o.ipynb").exists()
+    assert recorded(tmp_path) == ([], [])
+    again = nbtools(tmp_path, "run", "--reproduce", "1", "-y", "days: 3")
+    assert again.exit_code == 2, again.output
+    assert "give no NOTEBOOK, -p, -f, -y," in " ".join(again.output.split())
