@@ -401,6 +401,10 @@ def run(
             "--prepare-only writes the prepared notebook to --output: give -o FILE.",
             field="output",
         )
+    from nbtools.jobs import check_timeout
+
+    check_timeout(timeout)  # as the run checks them, before --prepare-only or a kernel boots
+    check_timeout(cell_timeout, "cell_timeout_seconds")
     project = cli_ctx.project
     path = project.relative(project.resolve(notebook))
     prepare_output(project, output, force, path)

@@ -76,7 +76,7 @@ if TYPE_CHECKING:
     from nbtools.jobs.retention import parse_keep_runs, prune_runs
     from nbtools.jobs.runner import execute_run
     from nbtools.jobs.runs import Progress
-    from nbtools.jobs.submit import checked_parameters, queue_run
+    from nbtools.jobs.submit import check_timeout, checked_parameters, queue_run
     from nbtools.jobs.watchdog import Interrupt
     from nbtools.jobs.zones import check_timezone
     from nbtools.project import Project
@@ -97,6 +97,7 @@ _LAZY = {
     "is_run_output": ("outputs", "is_run_output"),
     "SchedulerSeen": ("presence", "SchedulerSeen"),
     "check_idempotency_key": ("idempotency", "check_key"),
+    "check_timeout": ("submit", "check_timeout"),
     "checked_parameters": ("submit", "checked_parameters"),
     "parse_keep_runs": ("retention", "parse_keep_runs"),
     "prune_runs": ("retention", "prune_runs"),
@@ -139,6 +140,7 @@ __all__ = [
     "SchedulerSeen",
     "cancel_run",
     "check_idempotency_key",
+    "check_timeout",
     "check_timezone",
     "checked_parameters",
     "copy_output_notebook",

@@ -78,6 +78,13 @@ def test_prepare_only_refuses_a_bad_value_and_a_missing_output_writing_nothing(
     assert "--prepare-only writes the prepared notebook to --output: give -o FILE." in (
         result.output
     )
+    # a timeout the run refuses (exit 2): --prepare-only wrote the notebook and exited 0, so
+    # a CI's dry run passed where the run itself would not
+    for flag in ("--timeout", "--cell-timeout"):
+        args = ["run", "nb.ipynb", flag, "-5", "--prepare-only", "-o", str(out)]
+        result = nbtools(tmp_path, *args)
+        assert result.exit_code == 2, result.output
+        assert f"{flag} must be a positive whole number of seconds" in result.output
     assert not out.exists()
     assert recorded(tmp_path) == ([], [])
 
