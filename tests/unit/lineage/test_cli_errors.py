@@ -24,8 +24,8 @@ def nbtools(root: Path, *args: str) -> tuple[int, str]:
     ("args", "message"),
     [
         (("run", "--reproduce", "99"), "Run 99 does not exist"),
-        (("run", "--reproduce", "1", "nb.ipynb"), "give no NOTEBOOK, -p, -f, --kernel"),
-        (("run", "--reproduce", "1", "-p", "n=1"), "give no NOTEBOOK, -p, -f, --kernel"),
+        (("run", "--reproduce", "1", "nb.ipynb"), "give no NOTEBOOK, -p, -f, -y, --kernel"),
+        (("run", "--reproduce", "1", "-p", "n=1"), "give no NOTEBOOK, -p, -f, -y, --kernel"),
         (("run",), "Give the NOTEBOOK to run, or --reproduce RUN"),
         (("run", "nb.ipynb", "--same-env"), "--same-env applies only with --reproduce"),
         (("schedule", "add", "nb.ipynb", "--pin-version", "9"), "nb.ipynb has no versions yet"),
