@@ -180,6 +180,29 @@ test.describe('Versions section', () => {
     await expect(save).toBeEnabled();
   });
 
+  test('Restore from the keyboard: once restored, the focus is on the restored version', async ({
+    page,
+    tmpPath
+  }) => {
+    await openHistory(page, tmpPath);
+    const panel = await openVersionsSection(page);
+    const versions = panel.getByRole('list', { name: 'Versions' });
+    await editAndSave(page, 'rate = 2');
+    await editAndSave(page, 'rate = 3');
+    const second = versions.getByRole('button', { name: 'Version 2', exact: true });
+    await second.focus();
+    await page.keyboard.press('Enter');
+    // Restore goes with the details it is part of: the focus must not fall to the page's body.
+    await panel.getByRole('button', { name: 'Restore', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await expect(notification(page, 'Restored version 2')).toBeVisible();
+    await expect(panel.getByRole('button', { name: 'Restore', exact: true })).toHaveCount(0);
+    await expect(second).toBeFocused();
+    // …so Enter opens its details again, where Restore was.
+    await page.keyboard.press('Enter');
+    await expect(panel.getByRole('button', { name: 'Restore', exact: true })).toBeVisible();
+  });
+
   test('Save version… says whether the save recorded a version or named the latest one', async ({
     tmpPath
   }) => {

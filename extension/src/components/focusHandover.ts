@@ -69,3 +69,22 @@ export function useFocusAfterRemoval<K>(
     removing.current = removal;
   };
 }
+
+/**
+ * Run `action`, started by a button that it disables or removes (a version's Restore): the
+ * browser then gives the keyboard focus to the page's body, where a keyboard user's place is
+ * lost. Once the action has ended, `target` (an element that stays rendered) takes the focus,
+ * unless the action or the user has put it somewhere meanwhile.
+ */
+export async function keepingFocus(
+  target: React.RefObject<HTMLElement>,
+  action: () => Promise<void>
+): Promise<void> {
+  try {
+    await action();
+  } finally {
+    if (document.activeElement === null || document.activeElement === document.body) {
+      target.current?.focus();
+    }
+  }
+}

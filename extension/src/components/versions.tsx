@@ -5,6 +5,7 @@ import * as React from 'react';
 
 import type { Version, VersionReference } from '../api';
 import { formatTime } from './dates';
+import { keepingFocus } from './focusHandover';
 import { Spinner } from './spinner';
 import type { CompareMode, VersionsModel } from './versionsModel';
 import { LoadError } from './loadError';
@@ -119,13 +120,20 @@ interface IVersionProps {
   open: IVersionOpeners;
 }
 
+/** A version's details: also the row's button, where their actions leave the focus. */
+interface IVersionDetailsProps extends IVersionProps {
+  row: React.RefObject<HTMLButtonElement>;
+}
+
 function VersionRow(props: IVersionProps): React.ReactElement {
   const { model, version, trans } = props;
   const selected = model.selected?.id === version.id;
   const mark = version.kind === 'named' ? '★ ' : version.kind === 'restore' ? '↺ ' : '';
+  const row = React.useRef<HTMLButtonElement>(null);
   return (
     <li className={`jp-nbtools-Versions-item${selected ? ' jp-mod-selected' : ''}`}>
       <button
+        ref={row}
         className="jp-nbtools-Versions-row"
         aria-pressed={selected}
         aria-label={trans.__('Version %1', version.number)}
@@ -142,12 +150,18 @@ function VersionRow(props: IVersionProps): React.ReactElement {
             : ''}
         </span>
       </button>
-      {selected && <VersionDetails {...props} />}
+      {selected && <VersionDetails {...props} row={row} />}
     </li>
   );
 }
 
-function VersionDetails({ model, version, trans, open }: IVersionProps): React.ReactElement {
+function VersionDetails({
+  model,
+  version,
+  trans,
+  open,
+  row
+}: IVersionDetailsProps): React.ReactElement {
   const refs = model.comparedRefs;
   const references = version.references ?? [];
   return (
@@ -196,10 +210,19 @@ function VersionDetails({ model, version, trans, open }: IVersionProps): React.R
             {trans.__('Show diff')}
           </Button>
         )}
-        <Button minimal disabled={model.busy} onClick={() => void model.restore(version)}>
+        {/* Both are disabled while they act, and Restore closes the details. */}
+        <Button
+          minimal
+          disabled={model.busy}
+          onClick={() => void keepingFocus(row, () => model.restore(version))}
+        >
           {trans.__('Restore')}
         </Button>
-        <Button disabled={model.busy} minimal onClick={() => void model.openCopy(version)}>
+        <Button
+          disabled={model.busy}
+          minimal
+          onClick={() => void keepingFocus(row, () => model.openCopy(version))}
+        >
           {trans.__('Open copy')}
         </Button>
         {model.busy && <Spinner />}
