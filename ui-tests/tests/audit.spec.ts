@@ -28,13 +28,21 @@ async function checkAuditView(page: IJupyterLabPageFixture, testInfo: TestInfo):
   await expect(table.getByRole('row').nth(1)).toContainText('auditor-ana');
   await expect(table.getByRole('row').nth(1)).toContainText('dataset audited_59');
 
+  // Paged with the keyboard: the button disabled at the last (first) page hands the focus to
+  // the other one, never to the page's body.
   const pages = view.getByRole('navigation', { name: 'Audit pages' });
-  await pages.getByRole('button', { name: 'Older' }).click();
+  const older = pages.getByRole('button', { name: 'Older' });
+  const newer = pages.getByRole('button', { name: 'Newer' });
+  await older.focus();
+  await page.keyboard.press('Enter');
   await expect(table.getByRole('row')).toHaveCount(11);
   await expect(table.getByRole('row').last()).toContainText('dataset audited_0');
-  await expect(pages.getByRole('button', { name: 'Older' })).toBeDisabled();
-  await pages.getByRole('button', { name: 'Newer' }).click();
+  await expect(older).toBeDisabled();
+  await expect(newer).toBeFocused();
+  await page.keyboard.press('Enter');
   await expect(table.getByRole('row').nth(1)).toContainText('dataset audited_59');
+  await expect(newer).toBeDisabled();
+  await expect(older).toBeFocused();
 
   const since = filters.getByRole('textbox', { name: 'Since' });
   await since.fill('last tuesday');

@@ -113,13 +113,20 @@ test.describe('jobs dashboard', () => {
       await attachScreenshot(page, testInfo, `jobs-dashboard-${theme}`);
     });
 
-    // Paging.
-    await pages.getByRole('button', { name: 'Next' }).click();
+    // Paging, with the keyboard: the button disabled at the last (first) page hands the focus
+    // to the other one, never to the page's body.
+    const next = pages.getByRole('button', { name: 'Next' });
+    const previous = pages.getByRole('button', { name: 'Previous' });
+    await next.focus();
+    await page.keyboard.press('Enter');
     await expect(pages).toContainText('26–27 of 27');
     await expect(table.locator('tbody tr')).toHaveCount(2);
-    await expect(pages.getByRole('button', { name: 'Next' })).toBeDisabled();
-    await pages.getByRole('button', { name: 'Previous' }).click();
+    await expect(next).toBeDisabled();
+    await expect(previous).toBeFocused();
+    await page.keyboard.press('Enter');
     await expect(pages).toContainText('1–25 of 27');
+    await expect(previous).toBeDisabled();
+    await expect(next).toBeFocused();
 
     // Sorting: the name column again sorts the other way.
     const nameHeader = table.getByRole('columnheader', { name: 'Name' });

@@ -5,6 +5,7 @@ import * as React from 'react';
 import { NbtoolsApiError, asError, fieldOf, listAuditEntries } from '../api';
 import type { AuditEntry } from '../api';
 import { formatTime } from './dates';
+import { useFocusHandover } from './focusHandover';
 import { LoadError } from './loadError';
 
 /** Entries per page. */
@@ -21,7 +22,13 @@ const NO_FILTERS: IFilters = { since: '', actor: '', action: '' };
 
 type AuditState =
   | { readonly kind: 'loading' }
-  | { readonly kind: 'ready'; readonly entries: AuditEntry[]; readonly hasOlder: boolean }
+  | {
+      readonly kind: 'ready';
+      readonly entries: AuditEntry[];
+      readonly hasOlder: boolean;
+      /** The page's cursor (`before`), undefined for the newest page. */
+      readonly before: number | undefined;
+    }
   /** The server's authorizer does not grant this user the `admin` action. */
   | { readonly kind: 'refused'; readonly message: string }
   /** The server refused a filter's value (`field`: its name). */
@@ -80,6 +87,10 @@ function AuditContent({ trans }: { trans: TranslationBundle }): React.ReactEleme
   const [state, setState] = React.useState<AuditState>({ kind: 'loading' });
   const [reloads, setReloads] = React.useState(0);
   const before = pages[pages.length - 1];
+  // Newer is disabled on the first page, Older on the last: each hands the focus to the other.
+  // While the page asked for loads, Older is marked aria-disabled (it keeps the focus).
+  const pagesNav = useFocusHandover<HTMLElement>([pages.length, state]);
+  const shown = state.kind === 'ready' && state.before === before ? state : null;
 
   React.useEffect(() => {
     let live = true;
@@ -95,7 +106,8 @@ function AuditContent({ trans }: { trans: TranslationBundle }): React.ReactEleme
         setState({
           kind: 'ready',
           entries: entries.slice(0, AUDIT_PAGE_SIZE),
-          hasOlder: entries.length > AUDIT_PAGE_SIZE
+          hasOlder: entries.length > AUDIT_PAGE_SIZE,
+          before
         }),
       reason => {
         if (!live) {
@@ -213,7 +225,11 @@ function AuditContent({ trans }: { trans: TranslationBundle }): React.ReactEleme
             </tbody>
           </table>
         ))}
-      <nav className="jp-nbtools-JobPage-actions" aria-label={trans.__('Audit pages')}>
+      <nav
+        ref={pagesNav}
+        className="jp-nbtools-JobPage-actions"
+        aria-label={trans.__('Audit pages')}
+      >
         <Button
           minimal
           small
@@ -225,10 +241,10 @@ function AuditContent({ trans }: { trans: TranslationBundle }): React.ReactEleme
         <Button
           minimal
           small
-          disabled={state.kind !== 'ready' || !state.hasOlder}
+          disabled={state.kind !== 'ready' || (shown !== null && !shown.hasOlder)}
+          aria-disabled={shown === null}
           onClick={() =>
-            state.kind === 'ready' &&
-            setPages([...pages, state.entries[state.entries.length - 1].id])
+            shown !== null && setPages([...pages, shown.entries[shown.entries.length - 1].id])
           }
         >
           {trans.__('Older')}

@@ -4,11 +4,13 @@ import * as React from 'react';
  * The keyboard focus kept in a row of buttons that take turns being disabled (Start and
  * Stop, Back and Next): the browser takes the focus away from a button that becomes
  * disabled, to the page's body, where a keyboard user's place is lost; the row's first
- * enabled button takes it instead. Put the returned ref on the row; `state` lists what
+ * enabled button takes it instead (Previous and Next of a list's pages, too). Put the returned ref on the row; `state` lists what
  * disables its buttons.
  */
-export function useFocusHandover(state: React.DependencyList): React.RefObject<HTMLDivElement> {
-  const row = React.useRef<HTMLDivElement>(null);
+export function useFocusHandover<T extends HTMLElement = HTMLDivElement>(
+  state: React.DependencyList
+): React.RefObject<T> {
+  const row = React.useRef<T>(null);
   React.useLayoutEffect(() => {
     const node = row.current;
     const focused = document.activeElement;

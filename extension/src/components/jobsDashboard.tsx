@@ -13,6 +13,7 @@ import type {
 } from '../api';
 import { formatScheduled, formatTime } from './dates';
 import { JobNotes } from './jobNotes';
+import { JobsPages } from './jobsPages';
 import { notifyFailure, notifySuccess } from './notices';
 import { Reloader } from './reloader';
 import { RunStatusBadge } from './runStatus';
@@ -434,34 +435,13 @@ function DashboardContent({
             </tbody>
           </table>
           {jobs.length === 0 && <p>{trans.__('No jobs match the filter.')}</p>}
-          <nav className="jp-nbtools-Dashboard-pages" aria-label={trans.__('Pages of jobs')}>
-            <Button
-              minimal
-              disabled={offset === 0}
-              onClick={() =>
-                changeQuery(current => ({ ...current, offset: Math.max(0, offset - pageSize) }))
-              }
-            >
-              {trans.__('Previous')}
-            </Button>
-            <span role="status">
-              {page.total === 0
-                ? trans.__('0 jobs')
-                : trans.__(
-                    '%1–%2 of %3',
-                    offset + 1,
-                    Math.min(offset + pageSize, page.total),
-                    page.total
-                  )}
-            </span>
-            <Button
-              minimal
-              disabled={offset + pageSize >= page.total}
-              onClick={() => changeQuery(current => ({ ...current, offset: offset + pageSize }))}
-            >
-              {trans.__('Next')}
-            </Button>
-          </nav>
+          <JobsPages
+            offset={offset}
+            pageSize={pageSize}
+            total={page.total}
+            go={to => changeQuery(current => ({ ...current, offset: to }))}
+            trans={trans}
+          />
         </>
       )}
     </div>
