@@ -423,6 +423,60 @@ test('a rule the server refuses is told under its field, in sight, until the rul
     'accuracy drops > 5%'
   );
   await expect(field).toHaveValue('');
+  // Added with Add rule pressed: the button, disabled with the field emptied, hands the focus to
+  // the field.
+  await field.fill('failed');
+  const addRule = monitoring.getByRole('button', { name: 'Add rule' });
+  await addRule.focus();
+  await page.keyboard.press('Enter');
+  await expect(monitoring.getByRole('list', { name: 'Alert rules' })).toContainText('failed');
+  await expect(addRule).toBeDisabled();
+  await expect(field).toBeFocused();
+});
+
+test('a destination the server refuses is told under its field; once a target is added, the field keeps the focus', async ({
+  page,
+  tmpPath
+}) => {
+  const path = `${tmpPath}/targets.ipynb`;
+  expect(await page.contents.uploadContent(notebookJson([code('a', 'x = 1')]), 'text', path)).toBe(
+    true
+  );
+  await createJob(page, { name: 'told', notebook_path: path, cron: '0 6 * * *' });
+  await openNotebook(page, path);
+  const panel = await openSection(page, 'targets.ipynb', 'Jobs');
+  const monitoring = panel.getByRole('region', { name: 'Monitoring of told' });
+  await monitoring.getByRole('button', { name: 'Metrics and alerts' }).click();
+  const channel = monitoring.getByRole('combobox', { name: 'Channel' });
+  const destination = monitoring.getByRole('textbox', { name: 'Notification destination' });
+  const add = monitoring.getByRole('button', { name: 'Add', exact: true });
+  // By keyboard: the address typed, then Add pressed.
+  await channel.selectOption('email');
+  await destination.fill('team at example.org');
+  await add.focus();
+  await page.keyboard.press('Enter');
+  const refusal = /^Not an e-mail address: team at example.org\./;
+  await expect(destination).toHaveAttribute('aria-invalid', 'true');
+  await expect(destination).toHaveAccessibleDescription(refusal);
+  await expect(destination).toBeFocused();
+  const reason = monitoring.locator('.jp-nbtools-RuleForm .jp-nbtools-FieldError');
+  await expect(reason).toHaveText(refusal);
+  const [fieldBox, reasonBox] = [await destination.boundingBox(), await reason.boundingBox()];
+  expect(reasonBox!.y).toBeGreaterThanOrEqual(fieldBox!.y + fieldBox!.height);
+  // Changed, the destination is no longer the refused one.
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('team@example.org');
+  await expect(destination).toHaveAttribute('aria-invalid', 'false');
+  await expect(reason).toHaveCount(0);
+  // Added: the field is emptied (Add, then disabled, lost the focus): the field has it.
+  await add.focus();
+  await page.keyboard.press('Enter');
+  await expect(
+    monitoring.getByRole('list', { name: 'Notification targets' }).getByRole('listitem')
+  ).toHaveCount(1);
+  await expect(destination).toHaveValue('');
+  await expect(add).toBeDisabled();
+  await expect(destination).toBeFocused();
 });
 
 test('a target an older nbtools stored, never sent to, carries a warning naming its problem and what to do', async ({

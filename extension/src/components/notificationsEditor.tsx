@@ -2,8 +2,9 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { addTarget, asError, listDeliveries, listTargets, removeTarget } from '../api';
+import { addTarget, asError, fieldOf, listDeliveries, listTargets, removeTarget } from '../api';
 import type { Delivery, NotificationEvent, NotificationTarget } from '../api';
+import { useFieldRefusal } from './fieldRefusal';
 import { useJobData } from './useJobData';
 import { WarningSign } from './warningSign';
 
@@ -39,17 +40,32 @@ export function NotificationsEditor({
   const [channel, setChannel] = React.useState<NotificationTarget['channel']>('webhook');
   const [destination, setDestination] = React.useState('');
   const [events, setEvents] = React.useState<NotificationEvent[]>(['failure', 'alert']);
+  // The server's refusal of the typed destination: under the field (useFieldRefusal).
+  const {
+    message: refused,
+    refuse,
+    field,
+    line: refusalLine,
+    lineId: refusalId
+  } = useFieldRefusal();
   const targets = data?.targets ?? [];
   const failed = data?.failed ?? [];
 
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
     setError(null);
+    refuse(null);
     try {
       await addTarget(jobId, { channel, destination, events });
       setDestination('');
+      // Add, pressed, is disabled with the field emptied: the field takes the focus for the next.
+      field.current?.focus();
     } catch (reason) {
-      setError(asError(reason).message);
+      if (fieldOf(reason) === 'destination') {
+        refuse(asError(reason).message);
+      } else {
+        setError(asError(reason).message);
+      }
     }
     reload();
   };
@@ -114,11 +130,17 @@ export function NotificationsEditor({
           <option value="email">{trans.__('E-mail')}</option>
         </select>
         <input
+          ref={field}
           className="jp-mod-styled"
           aria-label={trans.__('Notification destination')}
           placeholder={channel === 'webhook' ? 'https://…' : 'name@example.org'}
           value={destination}
-          onChange={event => setDestination(event.target.value)}
+          aria-invalid={refused !== null}
+          aria-describedby={refused !== null ? refusalId : undefined}
+          onChange={event => {
+            setDestination(event.target.value);
+            refuse(null);
+          }}
         />
         <Button
           type="submit"
@@ -127,6 +149,11 @@ export function NotificationsEditor({
         >
           {trans.__('Add')}
         </Button>
+        {refused !== null && (
+          <p id={refusalId} ref={refusalLine} className="jp-nbtools-FieldError">
+            {refused}
+          </p>
+        )}
       </form>
       <fieldset className="jp-nbtools-Notifications-events">
         <legend>{trans.__('Notify on')}</legend>

@@ -4,6 +4,7 @@ import * as React from 'react';
 
 import { addRule, asError, fieldOf, listRules, removeRule } from '../api';
 import type { AlertRule, LatestRunCheck } from '../api';
+import { useFieldRefusal } from './fieldRefusal';
 import { useJobData } from './useJobData';
 
 /**
@@ -63,20 +64,14 @@ interface IRulesEditorProps {
 export function RulesEditor({ jobId, latestRunId, trans }: IRulesEditorProps): React.ReactElement {
   const { data: rules, error, setError, reload } = useJobData(listRules, jobId);
   const [text, setText] = React.useState('');
-  // The server's refusal of the typed rule: under the field, which is marked invalid, focused
-  // and scrolled into view with as much of its error as the section shows (a new object each
-  // time, so that a repeat does it again).
-  const [refusal, setRefusal] = React.useState<{ message: string } | null>(null);
-  const field = React.useRef<HTMLInputElement>(null);
-  const refusalLine = React.useRef<HTMLParagraphElement>(null);
-  const refusalId = `${React.useId()}-refusal`;
-  React.useEffect(() => {
-    if (refusal !== null) {
-      refusalLine.current?.scrollIntoView({ block: 'nearest' });
-      field.current?.scrollIntoView({ block: 'nearest' });
-      field.current?.focus({ preventScroll: true });
-    }
-  }, [refusal]);
+  // The server's refusal of the typed rule: under the field (useFieldRefusal).
+  const {
+    message: refused,
+    refuse,
+    field,
+    line: refusalLine,
+    lineId: refusalId
+  } = useFieldRefusal();
   // What each rule says of the latest run is read again once a newer run has finished.
   const readAt = React.useRef(latestRunId);
   React.useEffect(() => {
@@ -89,14 +84,16 @@ export function RulesEditor({ jobId, latestRunId, trans }: IRulesEditorProps): R
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
     setError(null);
-    setRefusal(null);
+    refuse(null);
     try {
       await addRule(jobId, text);
       setText('');
+      // Add rule, pressed, is disabled with the field emptied: the field takes the focus.
+      field.current?.focus();
       reload();
     } catch (reason) {
       if (fieldOf(reason) === 'text') {
-        setRefusal({ message: asError(reason).message });
+        refuse(asError(reason).message);
       } else {
         setError(asError(reason).message);
       }
@@ -159,19 +156,19 @@ export function RulesEditor({ jobId, latestRunId, trans }: IRulesEditorProps): R
             'An alert rule, e.g. accuracy < 0.9, accuracy drops > 5% over 5, failed, late 26h'
           )}
           value={text}
-          aria-invalid={refusal !== null}
-          aria-describedby={refusal !== null ? refusalId : undefined}
+          aria-invalid={refused !== null}
+          aria-describedby={refused !== null ? refusalId : undefined}
           onChange={event => {
             setText(event.target.value);
-            setRefusal(null);
+            refuse(null);
           }}
         />
         <Button type="submit" className="jp-mod-styled jp-mod-accept" disabled={!text.trim()}>
           {trans.__('Add rule')}
         </Button>
-        {refusal !== null && (
+        {refused !== null && (
           <p id={refusalId} ref={refusalLine} className="jp-nbtools-FieldError">
-            {refusal.message}
+            {refused}
           </p>
         )}
       </form>
