@@ -89,7 +89,7 @@ ui-test: setup build system-packages compiled
 bench: setup compiled
 	rm -f bench/.results.jsonl
 	failed=(); for script in bench/bench_*.py; do \
-	  NBTOOLS_BENCH_RESULTS=$(CURDIR)/bench/.results.jsonl $(PY) "$$script" || failed+=("$$script"); \
+	  BENCH_RESULTS_FILE=$(CURDIR)/bench/.results.jsonl $(PY) "$$script" || failed+=("$$script"); \
 	done; \
 	$(PY) bench/summary.py bench/.results.jsonl bench/RESULTS.md "$${failed[@]}"; \
 	test $${#failed[@]} -eq 0

@@ -1,7 +1,7 @@
 """Write bench/RESULTS.md from the figures the benchmarks reported (bench/figures.py).
 
 Run by ``make bench`` after every ``bench/bench_*.py``: reads the JSON lines the scripts
-appended to ``$NBTOOLS_BENCH_RESULTS`` and writes one table (figure, anchor, ours, ratio, goal,
+appended to ``$BENCH_RESULTS_FILE`` and writes one table (figure, anchor, ours, ratio, goal,
 met) with the machine's core count and the load average while the figures were taken.
 Usage: python bench/summary.py RESULTS.jsonl RESULTS.md [FAILED_SCRIPT ...]
 """
