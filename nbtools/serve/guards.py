@@ -217,7 +217,7 @@ class _BodyWaits:
         try:
             return await receive()
         except asyncio.CancelledError:
-            if task in self.expired and task.uncancel() == 0:  # ours, not the server's
+            if task in self.expired and _uncancelled(task):  # ours, not the server's
                 raise HTTPException(408, headers={"Connection": "close"}) from None
             raise
         finally:
@@ -237,6 +237,13 @@ class _BodyWaits:
             loop.call_later(1, self._tick, loop)
         else:
             self.ticking = None
+
+
+def _uncancelled(task: asyncio.Task[Any]) -> bool:
+    """Take back the check's cancellation of ``task``: True when no other one is pending
+    (Python 3.11 and later count them, ``Task.uncancel``; 3.10 does not)."""
+    uncancel = getattr(task, "uncancel", None)
+    return uncancel is None or uncancel() == 0
 
 
 def _headers_only(send: Send) -> Send:
