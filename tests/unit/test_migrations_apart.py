@@ -70,6 +70,24 @@ def test_a_failed_migration_apart_is_a_store_error_saying_why(tmp_path: Path) ->
     assert "alembic_version" not in tables
 
 
+def test_a_migration_process_that_cannot_start_is_a_store_error_saying_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No interpreter at ``sys.executable`` (a moved virtual environment): a StoreError, not
+    an OSError's traceback in the server, and the store left unmigrated."""
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "gone/python"))
+    database = tmp_path / "store.db"
+    with pytest.raises(StoreError) as refused:
+        Store.open(f"sqlite:///{database}", migrate_apart=True)
+    assert refused.value.message.startswith(
+        f"Cannot migrate the store sqlite:///{database}: its migration process could not start"
+    )
+    assert "Run any nbtools command on this project once" in refused.value.message
+    with sqlite3.connect(database) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert "alembic_version" not in tables
+
+
 def test_an_in_memory_store_is_migrated_in_the_process() -> None:
     """No other process can reach this process's memory."""
     store = Store.open("sqlite://", migrate_apart=True)

@@ -34,17 +34,25 @@ def upgrade_apart(engine: Engine) -> None:
     """Migrate the store of ``engine`` to the newest revision in a child process; a failure
     is a :class:`StoreError` naming the store and saying why, as the child said it."""
     url = engine.url.render_as_string(hide_password=False)
-    done = subprocess.run(
-        own_module_command(__name__),
-        input=url.encode(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        check=False,
-    )
+    shown = shown_url(engine.url)
+    try:
+        done = subprocess.run(
+            own_module_command(__name__),
+            input=url.encode(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+    except OSError as error:  # no interpreter to start, no process left (a limit)
+        raise StoreError(
+            f"Cannot migrate the store {shown}: its migration process could not start "
+            f"({error.strerror or error}). Run any nbtools command on this project once (it "
+            "migrates in its own process), then start this one again."
+        ) from None
     if done.returncode != 0:
         said = done.stderr.decode(errors="replace").strip().splitlines()
         why = said[-1] if said else f"its process exited with code {done.returncode}"
-        raise StoreError(f"Cannot migrate the store {shown_url(engine.url)}: {why}")
+        raise StoreError(f"Cannot migrate the store {shown}: {why}")
 
 
 def main() -> None:
