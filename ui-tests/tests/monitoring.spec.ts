@@ -17,10 +17,9 @@ import {
 } from './helpers';
 import { targetStoredByAnOlderNbtools } from './serverState';
 import { sharePage, test } from './fixtures';
+import { call, createJob } from './jobsApi';
 
 const lab = sharePage();
-
-const API = '/nbtools/api';
 
 function code(id: string, source: string, tags: string[] = []): Record<string, unknown> {
   return {
@@ -31,25 +30,6 @@ function code(id: string, source: string, tags: string[] = []): Record<string, u
     outputs: [],
     source
   };
-}
-
-async function call<T>(
-  page: IJupyterLabPageFixture,
-  method: 'GET' | 'POST',
-  endpoint: string,
-  data?: unknown
-): Promise<T> {
-  const response = await page.request.fetch(`${API}/${endpoint}`, { method, data });
-  expect(response.ok(), `${method} ${endpoint}: ${await response.text()}`).toBe(true);
-  return (await response.json()) as T;
-}
-
-/** Create a job of `path` and return its id. */
-async function createJob(
-  page: IJupyterLabPageFixture,
-  fields: Record<string, unknown>
-): Promise<number> {
-  return (await call<{ id: number }>(page, 'POST', 'jobs', fields)).id;
 }
 
 /** Queue a run of the job and wait until it ends; returns its final status. */
@@ -375,108 +355,6 @@ test('runs that end together are told oldest first, then the alert they raised',
       `run ${ids[2]} failed`,
       `alert on run ${ids[2]}`
     ]);
-});
-
-// A page of its own: what the test checks (the reason scrolled into view with its field)
-// depends on the sections open on the page, which the tests sharing a page change.
-test('a rule the server refuses is told under its field, in sight, until the rule changes', async ({
-  page,
-  tmpPath
-}, testInfo) => {
-  const path = `${tmpPath}/rules.ipynb`;
-  expect(await page.contents.uploadContent(notebookJson([code('a', 'x = 1')]), 'text', path)).toBe(
-    true
-  );
-  await createJob(page, { name: 'ruled', notebook_path: path, cron: '0 6 * * *' });
-  await openNotebook(page, path);
-  const panel = await openSection(page, 'rules.ipynb', 'Jobs');
-  const monitoring = panel.getByRole('region', { name: 'Monitoring of ruled' });
-  // By keyboard: the toggle, then the rule typed and sent with Enter.
-  await monitoring.getByRole('button', { name: 'Metrics and alerts' }).focus();
-  await page.keyboard.press('Enter');
-  const field = monitoring.getByRole('textbox', { name: 'New alert rule' });
-  const refusal = /^Cannot parse the rule 'accuracy drops > lots' at column 18: expected an amount/;
-  await inEachTheme(page, async theme => {
-    await field.fill('accuracy drops > lots');
-    await page.keyboard.press('Enter');
-    await expect(field).toHaveAttribute('aria-invalid', 'true');
-    await expect(field).toHaveAccessibleDescription(refusal);
-    await expect(field).toBeFocused();
-    // The reason is under the field, scrolled into the section's view with it (here the
-    // Package section, open too, leaves the Jobs section less room than the long reason).
-    const reason = monitoring.locator('.jp-nbtools-RuleForm .jp-nbtools-FieldError');
-    await expect(reason).toHaveText(refusal);
-    await expect(field).toBeInViewport({ ratio: 1 });
-    await expect(reason).toBeInViewport();
-    const [fieldBox, reasonBox] = [await field.boundingBox(), await reason.boundingBox()];
-    expect(reasonBox!.y).toBeGreaterThanOrEqual(fieldBox!.y + fieldBox!.height);
-    expect(await violations(page, testInfo, '.jp-nbtools-Rules')).toEqual([]);
-    await attachScreenshot(page, testInfo, `rule-refused-${theme}`);
-    // Changed, the rule is no longer the refused one.
-    await page.keyboard.type('!');
-    await expect(field).toHaveAttribute('aria-invalid', 'false');
-    await expect(reason).toHaveCount(0);
-  });
-  await field.fill('accuracy drops > 5%');
-  await page.keyboard.press('Enter');
-  await expect(monitoring.getByRole('list', { name: 'Alert rules' })).toContainText(
-    'accuracy drops > 5%'
-  );
-  await expect(field).toHaveValue('');
-  // Added with Add rule pressed: the button, disabled with the field emptied, hands the focus to
-  // the field.
-  await field.fill('failed');
-  const addRule = monitoring.getByRole('button', { name: 'Add rule' });
-  await addRule.focus();
-  await page.keyboard.press('Enter');
-  await expect(monitoring.getByRole('list', { name: 'Alert rules' })).toContainText('failed');
-  await expect(addRule).toBeDisabled();
-  await expect(field).toBeFocused();
-});
-
-test('a destination the server refuses is told under its field; once a target is added, the field keeps the focus', async ({
-  page,
-  tmpPath
-}) => {
-  const path = `${tmpPath}/targets.ipynb`;
-  expect(await page.contents.uploadContent(notebookJson([code('a', 'x = 1')]), 'text', path)).toBe(
-    true
-  );
-  await createJob(page, { name: 'told', notebook_path: path, cron: '0 6 * * *' });
-  await openNotebook(page, path);
-  const panel = await openSection(page, 'targets.ipynb', 'Jobs');
-  const monitoring = panel.getByRole('region', { name: 'Monitoring of told' });
-  await monitoring.getByRole('button', { name: 'Metrics and alerts' }).click();
-  const channel = monitoring.getByRole('combobox', { name: 'Channel' });
-  const destination = monitoring.getByRole('textbox', { name: 'Notification destination' });
-  const add = monitoring.getByRole('button', { name: 'Add', exact: true });
-  // By keyboard: the address typed, then Add pressed.
-  await channel.selectOption('email');
-  await destination.fill('team at example.org');
-  await add.focus();
-  await page.keyboard.press('Enter');
-  const refusal = /^Not an e-mail address: team at example.org\./;
-  await expect(destination).toHaveAttribute('aria-invalid', 'true');
-  await expect(destination).toHaveAccessibleDescription(refusal);
-  await expect(destination).toBeFocused();
-  const reason = monitoring.locator('.jp-nbtools-RuleForm .jp-nbtools-FieldError');
-  await expect(reason).toHaveText(refusal);
-  const [fieldBox, reasonBox] = [await destination.boundingBox(), await reason.boundingBox()];
-  expect(reasonBox!.y).toBeGreaterThanOrEqual(fieldBox!.y + fieldBox!.height);
-  // Changed, the destination is no longer the refused one.
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type('team@example.org');
-  await expect(destination).toHaveAttribute('aria-invalid', 'false');
-  await expect(reason).toHaveCount(0);
-  // Added: the field is emptied (Add, then disabled, lost the focus): the field has it.
-  await add.focus();
-  await page.keyboard.press('Enter');
-  await expect(
-    monitoring.getByRole('list', { name: 'Notification targets' }).getByRole('listitem')
-  ).toHaveCount(1);
-  await expect(destination).toHaveValue('');
-  await expect(add).toBeDisabled();
-  await expect(destination).toBeFocused();
 });
 
 test('a target an older nbtools stored, never sent to, carries a warning naming its problem and what to do', async ({
