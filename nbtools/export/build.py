@@ -23,7 +23,7 @@ from nbtools.export.naming import (
     name_hiding_no_library,
     suggest_package_name,
 )
-from nbtools.export.own_imports import own_code
+from nbtools.export.own_code import own_code
 from nbtools.export.plan import Plan, build_plan
 from nbtools.export.render.modules import module_summary, render_modules
 from nbtools.export.render.project import render_pyproject, render_readme

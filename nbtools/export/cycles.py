@@ -24,24 +24,22 @@ the name that cannot be imported.
 """
 
 import ast
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from nbtools.export.model import Cell, Problem
 from nbtools.export.modules import Module
-from nbtools.export.own_imports import (
-    CodeImports,
-    ModuleRead,
-    OwnImport,
+from nbtools.export.own_code import (
     generated_names,
     imports_itself,
     module_folder,
     package_modules,
-    read_imports,
-    read_module_reads,
     submodule,
 )
 from nbtools.export.parse import Parsed
 from nbtools.export.plan import PIPELINE_FUNCTION, Plan
+
+if TYPE_CHECKING:  # read only for a module whose cells import the package (most do not)
+    from nbtools.export.own_imports import CodeImports, ModuleRead, OwnImport
 
 #: How one module comes to import another (:class:`_Step`).
 _FIRST, _PACKAGE, _NAME, _MODULE, _READ, _SUBMODULE = (
@@ -196,6 +194,10 @@ class _Package:
             if binding.statement is None:
                 steps.append(_Step("pipeline", binding.module, _NAME, name))
         written = [b.statement for b in plan.main_imports.values() if b.statement is not None]
+        if not written:
+            return steps
+        from nbtools.export.own_imports import read_imports
+
         code = ast.Module(body=written, type_ignores=[])
         for found in read_imports(code, plan.package, "").imports:
             steps += self._taking("pipeline", found, None, frozenset())
@@ -240,6 +242,8 @@ class _Package:
         writing = [i for i, p in enumerate(module.cells) if imports_itself(p, plan.package)]
         if not writing:  # most modules: nothing more to read
             return cells
+        from nbtools.export.own_imports import read_imports, read_module_reads
+
         folder = module_folder(module.name, set(plan.modules))
         codes = {i: read_imports(module.cells[i].tree, plan.package, folder) for i in writing}
         roots = self._roots(module, codes)
@@ -264,7 +268,7 @@ class _Package:
         return cells
 
     def _taking(
-        self, module: str, found: OwnImport, parsed: Parsed | None, before: frozenset[str]
+        self, module: str, found: "OwnImport", parsed: Parsed | None, before: frozenset[str]
     ) -> list[_Step]:
         """The steps of an import of the package that runs: none if a ``try`` catches its
         failure, or it imports what the package does not have (another problem)."""
@@ -285,7 +289,7 @@ class _Package:
         return steps
 
     def _reading(
-        self, module: Module, read: ModuleRead, roots: dict[str, str], parsed: Parsed
+        self, module: Module, read: "ModuleRead", roots: dict[str, str], parsed: Parsed
     ) -> list[_Step]:
         if read.guarded(AttributeError):
             return []
@@ -294,7 +298,7 @@ class _Package:
         step = _Step(module.name, roots[read.root], _READ, chain, *where, True)
         return [step._replace(attributes=read.attributes)]
 
-    def _roots(self, module: Module, codes: dict[int, CodeImports]) -> dict[str, str]:
+    def _roots(self, module: Module, codes: dict[int, "CodeImports"]) -> dict[str, str]:
         """The names the module binds to a module of the package, by the imports its cells
         write (``codes``, by cell); a name bound otherwise too, or to two modules, is left
         out."""
@@ -312,7 +316,7 @@ class _Package:
                 ambiguous |= roots.keys() & assigned
         return {name: target for name, target in roots.items() if name not in ambiguous}
 
-    def _bound_modules(self, found: OwnImport) -> list[tuple[str, str]]:
+    def _bound_modules(self, found: "OwnImport") -> list[tuple[str, str]]:
         """The names ``found`` binds to modules of the package, with those modules."""
         if found.module is None or not found.at_import:
             return []

@@ -17,14 +17,8 @@ own package pays nothing.
 """
 
 from nbtools.export.model import Problem
-from nbtools.export.own_imports import (
-    OwnCode,
-    OwnImport,
-    generated_names,
-    package_modules,
-    read_imports,
-    submodule,
-)
+from nbtools.export.own_code import OwnCode, generated_names, package_modules, submodule
+from nbtools.export.own_imports import OwnImport, read_imports
 from nbtools.export.plan import Plan
 
 #: Why the package lacks a module nbtools generates only for some notebooks.

@@ -12,18 +12,15 @@ failure, and its module has bound some names before it.
 :func:`read_module_reads` finds, in the code a module runs when imported, the names read of a
 module of the package it took as a whole (``b.f``, ``pkg.b.f``), which fail while that module
 is still being imported (:mod:`.cycles`).
+Only the code of cells that may import the package is read (:mod:`.own_code` names it): this
+module is loaded for a notebook that has some.
 """
 
 import ast
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from nbtools.export.model import Cell
 from nbtools.export.names import analyze
-from nbtools.export.naming import MODULE_ATTRIBUTES
-from nbtools.export.parse import Parsed
-from nbtools.export.plan import PIPELINE_FUNCTION, Plan
-from nbtools.export.render.modules import module_path
 
 
 class OwnImport(NamedTuple):
@@ -71,60 +68,6 @@ class ModuleRead(NamedTuple):
 
 def _catches(caught: frozenset[str], error: type[BaseException]) -> bool:
     return any(base.__name__ in caught for base in error.__mro__)
-
-
-def imports_itself(parsed: Parsed, package: str) -> bool:
-    """Whether the cell may import the package (its name analysis saw a relative import or an
-    absolute one of the package), so that only such cells are read again."""
-    return parsed.names.relative or package in parsed.names.modules
-
-
-class OwnCode(NamedTuple):
-    """A cell's code that may import the package (:func:`own_code`)."""
-
-    cell: Cell
-    tree: ast.Module
-    #: The package folder its relative imports start from (``None``: code outside the
-    #: package, a test file's).
-    folder: str | None
-
-
-def own_code(plan: Plan) -> list[OwnCode]:
-    """The code of each cell that may import the package (:func:`imports_itself`), with the
-    folder its relative imports start from where the package puts it."""
-    codes: list[OwnCode] = []
-    folders = set(plan.modules)
-    for module in plan.modules.values():
-        for parsed in module.cells:
-            if imports_itself(parsed, plan.package):
-                folder = module_folder(module.name, folders)
-                codes.append(OwnCode(parsed.cell, parsed.tree, folder))
-    for parsed in plan.main:  # run(), in pipeline.py
-        if imports_itself(parsed, plan.package):
-            codes.append(OwnCode(parsed.cell, parsed.tree, ""))
-    for parsed in plan.tests:  # the tests' files, outside the package
-        if imports_itself(parsed, plan.package):
-            codes.append(OwnCode(parsed.cell, parsed.tree, None))
-    own: list[ast.stmt] = [i for i in plan.parameter_imports if _of_package(i, plan.package)]
-    if own and plan.parameters_cell is not None:  # run() too
-        codes.append(OwnCode(plan.parameters_cell, ast.Module(body=own, type_ignores=[]), ""))
-    return codes
-
-
-def _of_package(statement: ast.Import | ast.ImportFrom, package: str) -> bool:
-    if isinstance(statement, ast.Import):
-        return any(alias.name.partition(".")[0] == package for alias in statement.names)
-    return bool(statement.level) or (statement.module or "").partition(".")[0] == package
-
-
-def submodule(module: str, name: str) -> str:
-    """The module ``name`` inside ``module`` (``""``: the package)."""
-    return f"{module}.{name}" if module else name
-
-
-def module_folder(name: str, all_names: set[str]) -> str:
-    """The package (relative, dotted) a module's file is in: where its relative imports start."""
-    return ".".join(module_path(name, all_names).split("/")[:-1])
 
 
 class _Reader:
@@ -393,48 +336,3 @@ def read_module_reads(tree: ast.Module, roots: set[str], future: bool) -> list[M
     reader = _Reader("", None, roots, future)
     reader.block(tree.body, True, frozenset(), True)
     return reader.reads
-
-
-def init_names(plan: Plan, main_module: str) -> frozenset[str]:
-    """The names the generated ``__init__.py`` of the package binds (besides its modules):
-    ``__version__``, the public names of the main module, ``run`` with a pipeline."""
-    main = plan.modules.get(main_module)
-    names = {"__version__", *(main.public if main is not None else [])}
-    if plan.has_pipeline:
-        names.add(PIPELINE_FUNCTION)
-    return frozenset(names)
-
-
-def generated_names(plan: Plan, main_module: str) -> dict[str, frozenset[str]]:
-    """What the modules nbtools writes the ``__init__.py`` of bind once imported (besides
-    their modules), by module: the package (:func:`init_names`) and its
-    :func:`generated_folders`."""
-    given = dict.fromkeys(generated_folders(plan), MODULE_ATTRIBUTES)
-    given[""] = MODULE_ATTRIBUTES | init_names(plan, main_module)
-    return given
-
-
-def generated_folders(plan: Plan) -> set[str]:
-    """The package (``""``) and the folders holding the notebook's modules that hold no code
-    of the notebook (``data`` for ``export:data.load`` alone): nbtools writes their
-    ``__init__.py``, so what they give is known."""
-    folders = {""}
-    for name in plan.modules:
-        parts = name.split(".")
-        folders.update(".".join(parts[:n]) for n in range(1, len(parts)))
-    return folders - set(plan.modules)
-
-
-def package_modules(plan: Plan, serves: bool) -> set[str]:
-    """The modules of the generated package, relative to it: ``""`` (its ``__init__``), each
-    module of the notebook and the packages holding them, and the generated ones (``serves``:
-    the package has a ``service.py``)."""
-    modules = {""}
-    for name in plan.modules:
-        parts = name.split(".")
-        modules.update(".".join(parts[:n]) for n in range(1, len(parts) + 1))
-    if plan.has_pipeline:
-        modules |= {"pipeline", "__main__"}
-    if serves:
-        modules |= {"service", "__main__"}
-    return modules
