@@ -204,6 +204,15 @@ def cell_tags(cell: dict[str, Any]) -> list[str]:
     return [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []
 
 
+#: The tag of a cell left out of production (extraction, and jobs' parameters).
+SKIP_TAG = "skip"
+
+
+def skipped(tags: list[str]) -> bool:
+    """Whether a cell with these tags is left out of production."""
+    return SKIP_TAG in tags
+
+
 def kernel_name(nb: Notebook) -> str | None:
     """The kernel the notebook asks for, if it names one."""
     spec = nb.get("metadata", {}).get("kernelspec")

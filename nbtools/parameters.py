@@ -24,14 +24,15 @@ A name assigned twice is one parameter, with its last assignment.
 
 Which cell is the ``parameters`` cell is one rule too (:func:`parameters_cell_index`): the
 first code cell tagged ``parameters`` and not ``skip``. A ``skip`` cell is left out of
-production (:func:`skipped`): extraction exports nothing of it, and its assignments are no
-parameters of a job either (a run still executes it, as every cell, but injects the values it
+production (:func:`~nbtools.notebooks.skipped`): extraction exports nothing of it, and its
+assignments are no parameters of a job either (a run still executes it, as every cell, but injects the values it
 is given after the ``parameters`` cell, never after a skipped one).
 
 Jobs (the job form, ``-p``, REST) and extraction (``run()``'s keyword arguments and the
 package's command line) both call this reader, so they describe a notebook the same way.
-This module is on ``nbtools extract``'s path: it imports ``ast`` and the stdlib only, and
-defines its ``NamedTuple``\\ s without ``from __future__ import annotations``.
+Extraction loads this module only for a notebook that has a ``parameters`` cell: it imports
+``ast`` and the stdlib only, and defines its ``NamedTuple``\\ s without ``from __future__ import
+annotations``.
 """
 
 import ast
@@ -39,11 +40,9 @@ import io
 import math
 from typing import Any, NamedTuple
 
-from nbtools.notebooks import Notebook, cell_tags
+from nbtools.notebooks import Notebook, cell_tags, skipped
 
 PARAMETERS_TAG = "parameters"
-#: The tag of a cell left out of production (extraction and jobs' parameters).
-SKIP_TAG = "skip"
 
 #: The types a parameter can have, named as in Python.
 TYPE_NAMES = ("int", "float", "str", "bool", "None", "list", "dict")
@@ -102,11 +101,6 @@ class ParametersCell(NamedTuple):
     parameters: list[Parameter]
     imports: "list[ast.Import | ast.ImportFrom]"
     others: list[ast.stmt]
-
-
-def skipped(tags: "list[str]") -> bool:
-    """Whether a cell with these tags is left out of production."""
-    return SKIP_TAG in tags
 
 
 def is_parameters_cell(cell: "dict[str, Any]") -> bool:

@@ -27,8 +27,7 @@ from nbtools.export.model import (
     Problem,
 )
 from nbtools.export.source import python_line_matches
-from nbtools.notebooks import Notebook, cell_source, cell_tags
-from nbtools.parameters import skipped
+from nbtools.notebooks import Notebook, cell_source, cell_tags, skipped
 
 _DIRECTIVE = re.compile(r"^\s*#\s*\|")
 _CELL_MAGIC = re.compile(r"^\s*%%\w+")

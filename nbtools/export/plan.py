@@ -7,6 +7,7 @@ define it when that is an untagged cell.
 """
 
 import ast
+from typing import TYPE_CHECKING
 
 from nbtools.export.cells import check_exportable
 from nbtools.export.model import (
@@ -29,11 +30,12 @@ from nbtools.export.modules import (
 )
 from nbtools.export.names import Names, binding_line
 from nbtools.export.parallel import parse_cells
-from nbtools.export.parameters import cell_parameters
 from nbtools.export.parse import NOTEBOOK_ONLY_NAMES, Parsed, parse_untagged
 from nbtools.export.toplevel import cell_problems, rebinding_problems
 from nbtools.notebooks import Notebook, cell_source
-from nbtools.parameters import Parameter
+
+if TYPE_CHECKING:  # the parameters' reader is loaded for a notebook with a parameters cell
+    from nbtools.parameters import Parameter
 
 #: The function the generated ``pipeline.py`` defines around the ``main`` cells' code.
 PIPELINE_FUNCTION = "run"
@@ -72,14 +74,14 @@ class Plan:
         self,
         package: str,
         modules: dict[str, Module],
-        parameters: list[Parameter],
+        parameters: "list[Parameter]",
         parameters_cell: Cell | None,
         parameter_imports: list[ast.Import | ast.ImportFrom],
         main: list[Parsed],
         main_imports: dict[str, Binding],
         tests: list[Parsed],
         test_imports: dict[int, dict[str, Binding]],
-        test_parameters: dict[int, list[Parameter]],
+        test_parameters: "dict[int, list[Parameter]]",
         problems: list[Problem],
         markdown: list[str],
         summaries: dict[str, str] | None = None,
@@ -197,8 +199,12 @@ class _Planner:
             )
         return cells[:1]
 
-    def _parameters(self, cells: list[Parsed]) -> list[Parameter]:
+    def _parameters(self, cells: list[Parsed]) -> "list[Parameter]":
         found: list[Parameter] = []
+        if not cells:
+            return found
+        from nbtools.export.parameters import cell_parameters
+
         for cell in cells:
             parameters, problems = cell_parameters(cell)
             self.problems += problems
@@ -207,7 +213,7 @@ class _Planner:
 
     # ------------------------------------------------------------------------------------
     def _resolve_module(
-        self, module: Module, exported: dict[str, Binding], params: dict[str, Parameter]
+        self, module: Module, exported: dict[str, Binding], params: "dict[str, Parameter]"
     ) -> None:
         bound = {name for p in module.cells for name in p.names.bound}
         # a library's name another module imports, this one's own star import may give too:
@@ -241,7 +247,7 @@ class _Planner:
         return top != self.package
 
     def _resolve_main(
-        self, main: list[Parsed], exported: dict[str, Binding], params: dict[str, Parameter]
+        self, main: list[Parsed], exported: dict[str, Binding], params: "dict[str, Parameter]"
     ) -> dict[str, Binding]:
         known = set(params) | PIPELINE_NAMES
         imports: dict[str, Binding] = {}
@@ -271,10 +277,10 @@ class _Planner:
         self,
         test: Parsed,
         exported: dict[str, Binding],
-        params: dict[str, Parameter],
+        params: "dict[str, Parameter]",
         main_names: set[str],
         has_pipeline: bool,
-    ) -> tuple[dict[str, Binding], list[Parameter]]:
+    ) -> "tuple[dict[str, Binding], list[Parameter]]":
         imports: dict[str, Binding] = {}
         used: list[Parameter] = []
         self._no_star_imports(test)

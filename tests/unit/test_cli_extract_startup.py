@@ -90,3 +90,38 @@ def test_the_console_script_s_extraction_leaves_the_toolkit_s_unused_modules_out
     result = run_python(code)
     assert result.stdout.strip().splitlines()[-1] == "loaded []"
     assert (tmp_path / "out/src/calc/core.py").is_file()
+
+
+def test_readers_a_notebook_does_not_need_are_not_loaded(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """The parameters' reader (:mod:`nbtools.parameters`) and the reader of a package's imports
+    of itself (:mod:`nbtools.export.own_imports`) load for a notebook that has a ``parameters``
+    cell or a cell importing the package: most have neither (issue #14)."""
+    cells = {
+        "plain": [GOOD[1]],
+        "parameters": [GOOD[0], GOOD[1], GOOD[2]],
+        "itself": [GOOD[1], ("code", "from calc.core import double as twice", ["export:more"])],
+    }
+    readers = ("nbtools.parameters", "nbtools.export.own_imports")
+    loaded = {}
+    for name, notebook_cells in cells.items():
+        nb = notebook_factory(f"{name}/calc.ipynb", notebook_cells)
+        argv = ["extract", str(nb), "-o", str(tmp_path / "out" / name), "--lineage", "off"]
+        code = (
+            "import sys\n"
+            f"from nbtools.cli.app import cli; cli.main({argv!r}, standalone_mode=False)\n"
+            f"print([m for m in {readers!r} if m in sys.modules])"
+        )
+        loaded[name] = run_python(code).stdout.strip().splitlines()[-1]
+        assert (tmp_path / "out" / name / "src/calc/core.py").is_file()
+    assert loaded == {
+        "plain": "[]",
+        "parameters": "['nbtools.parameters']",
+        "itself": "['nbtools.export.own_imports']",
+    }
+    # what those readers give is still there: run()'s parameter, the import made relative
+    assert "    n: int = 2,\n" in (tmp_path / "out/parameters/src/calc/pipeline.py").read_text()
+    assert "| `n` | `2` |" in (tmp_path / "out/parameters/README.md").read_text()
+    more = (tmp_path / "out/itself/src/calc/more.py").read_text()
+    assert "from .core import double as twice\n" in more

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from nbtools.export.model import MANIFEST, Source
-from nbtools.export.parameters import option_default, option_name, shown_default
 from nbtools.export.plan import Plan
 from nbtools.export.render.common import header
 from nbtools.export.render.modules import title_and_summary
@@ -116,6 +115,8 @@ def render_readme(plan: Plan, source: Source) -> str:
         "```console",
         "$ pip install .",
     ]
+    if plan.has_pipeline or plan.parameters:  # parameters have a reader: loaded if needed
+        from nbtools.export.parameters import option_default, option_name, shown_default
     if plan.has_pipeline:  # a command to paste into a shell: each value quoted for it
         import shlex  # not at import: only a package with a pipeline needs it
 
