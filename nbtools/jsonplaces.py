@@ -144,4 +144,7 @@ def _may_hold_one(raw: bytes | str) -> bool:
         return "\\ud" in raw or "\\uD" in raw or not encodable(raw)
     if json.detect_encoding(raw) not in ("utf-8", "utf-8-sig"):
         return True  # UTF-16 or UTF-32, as json reads them
-    return b"\\ud" in raw or b"\\uD" in raw or re.search(_SURROGATE_BYTES, raw) is not None
+    if b"\\ud" in raw or b"\\uD" in raw:
+        return True
+    # 0xED leads UTF-8's U+D000-U+DFFF only: most notebooks have none, and no pattern runs
+    return b"\xed" in raw and re.search(_SURROGATE_BYTES, raw) is not None

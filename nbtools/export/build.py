@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 DEFAULT_VERSION = "0.1.0"
 #: What a manifest's ``generator`` says: nbtools wrote the package.
 GENERATOR = "nbtools extract"
-_VERSION = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
+#: PEP 440's public versions. Only a version given or kept is checked (the default is one):
+#: compiled by re's cache on first use.
+_VERSION = r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$"
 
 
 class ExtractOptions(NamedTuple):
@@ -178,7 +180,7 @@ def default_output(notebook: P, package: str | None = None) -> P:
 
 def is_version(text: str) -> bool:
     """Whether ``text`` is a version a package may have (PEP 440's public form)."""
-    return _VERSION.match(text) is not None
+    return re.match(_VERSION, text) is not None
 
 
 def check_version(version: str) -> str:
@@ -278,7 +280,7 @@ def _extract(
     first = source.members[0].name.rsplit("/", 1)[-1] if source.members else source.name
     stem = first.removesuffix(".ipynb")
     package = check_package_name(options.package) if options.package else suggest_package_name(stem)
-    version = check_version(DEFAULT_VERSION if options.version is None else options.version)
+    version = DEFAULT_VERSION if options.version is None else check_version(options.version)
     plan = build_plan(nb, classified, package, processes)
     # the package's own code may import a library of that name: known once it is parsed
     plan.package = name_hiding_no_library(plan, options.package is not None)
