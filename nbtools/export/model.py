@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 #: The file in the output directory listing what nbtools generated there (and its lineage).
 MANIFEST = ".nbtools-extract.json"
@@ -18,15 +18,8 @@ PARAMETERS, EXPORT, MAIN, TEST = "parameters", "export", "main", "test"
 #: The tag (and nbdev-style directive ``#| serve``) marking served functions (docs/serving.md).
 SERVE = "serve"
 
-
-class Origin(NamedTuple):
-    """The notebook of a set (:mod:`.notebook_set`) a cell comes from: its file name, an
-    identifier made of it (for the names of its tests) and the index, in the set, of its
-    first cell."""
-
-    name: str
-    ident: str
-    first: int
+if TYPE_CHECKING:  # a set's notebooks: defined with the set, loaded for one
+    from nbtools.export.notebook_set import Member, Origin
 
 
 class Cell:
@@ -66,7 +59,7 @@ class Cell:
         self.index, self.id, self.role, self.code = index, id, role, code
         self.line_offset, self.module, self.public = line_offset, module, public
         self.serve = serve
-        self.origin: Origin | None = None
+        self.origin: Origin | None = None  # in a set
 
     @property
     def number(self) -> int:
@@ -148,21 +141,12 @@ class Classified:
         self.members: tuple[Member, ...] = ()
 
 
-class Member(NamedTuple):
-    """One notebook of a set making one package: its file name, content fingerprint, and the
-    index of its first cell in the set."""
-
-    name: str
-    sha256: str
-    first: int = 0
-
-
-def member_of(members: tuple[Member, ...], index: int) -> Member:
+def member_of(members: "tuple[Member, ...]", index: int) -> "Member":
     """The notebook of a set holding the cell at ``index`` in the set."""
     return next(member for member in reversed(members) if member.first <= index)
 
 
-def cell_label(members: tuple[Member, ...], index: int) -> str:
+def cell_label(members: "tuple[Member, ...]", index: int) -> str:
     """``Cell 4`` (1-based, as JupyterLab shows cells), ``Cell 4 of 01_b.ipynb`` in a set:
     :attr:`Cell.label` of a cell the set's notebooks hold but do not export."""
     if not members:
@@ -178,5 +162,5 @@ class Source:
 
     __slots__ = ("members", "name", "sha256")
 
-    def __init__(self, name: str, sha256: str, members: tuple[Member, ...] = ()) -> None:
+    def __init__(self, name: str, sha256: str, members: "tuple[Member, ...]" = ()) -> None:
         self.name, self.sha256, self.members = name, sha256, members

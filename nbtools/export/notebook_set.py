@@ -17,7 +17,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from nbtools.digest import sha256_hex
 from nbtools.errors import ConflictError, InvalidInputError
@@ -27,8 +27,6 @@ from nbtools.export.model import (
     EXPORT,
     Cell,
     Classified,
-    Member,
-    Origin,
     Problem,
     Source,
     member_of,
@@ -43,6 +41,26 @@ from nbtools.outfiles import FORCE
 #: What nbdev skips when it looks for a project's notebooks: a file or folder whose name
 #: starts with one of these (``_scratch.ipynb``, ``.ipynb_checkpoints/``).
 SKIPPED = ("_", ".")
+
+
+class Origin(NamedTuple):
+    """The notebook of a set a cell comes from (:attr:`Cell.origin
+    <nbtools.export.model.Cell.origin>`): its file name, an identifier made of it (for the
+    names of its tests) and the index, in the set, of its first cell."""
+
+    name: str
+    ident: str
+    first: int
+
+
+class Member(NamedTuple):
+    """One notebook of a set making one package (:attr:`Source.members
+    <nbtools.export.model.Source.members>`): its file name, content fingerprint, and the index
+    of its first cell in the set."""
+
+    name: str
+    sha256: str
+    first: int = 0
 
 
 def notebooks_in(folder: Path) -> list[Path]:
