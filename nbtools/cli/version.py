@@ -130,7 +130,9 @@ def move(cli_ctx: CliContext, old: str, new: str, as_json: bool) -> None:
     )
     say(what)
     for package in packages:
-        say(f"  {package}: its manifest names the notebook's new path.")
+        count = followed.notebooks[package]
+        paths = "the notebook's new path" if count == 1 else f"the {count} notebooks' new paths"
+        say(f"  {package}: its manifest names {paths}.")
 
 
 @version.command()

@@ -21,7 +21,9 @@ follow, and :attr:`Followed.lost` counts it for the caller to warn (:meth:`Follo
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import NamedTuple
 
 from sqlalchemy import or_, select
@@ -46,6 +48,9 @@ class Followed(NamedTuple):
     #: Packages pinned to the notebook under a hashed reference (a directory's path longer than
     #: 255 characters) that the project's search did not find: they still name the old path.
     lost: int = 0
+    #: How many of its notebooks each of :attr:`packages` now names at their new paths: 1, or
+    #: for a set's package whose folder moved, each of its notebooks under the folder.
+    notebooks: Mapping[str, int] = MappingProxyType({})
 
     def warning(self, old: str, new: str) -> str | None:
         """What to tell the user of the packages that could not follow; None when none."""
@@ -103,12 +108,14 @@ def follow_move(project: Project, old: str, new: str) -> Followed:
     refs = _pinned(project, new_key)
     searched = {folder.resolve() for folder in manifest_folders(project.root)}
     pinned = {(project.root / ref).resolve() for ref in refs if not ref.startswith(HASHED)}
-    followed = sorted(
-        output_name(project, out) for out in pinned | searched if _repoint(out, was, now)
-    )
+    followed = {
+        output_name(project, out): count
+        for out in pinned | searched
+        if (count := _repoint(out, was, now))
+    }
     lost = {ref for ref in refs if ref.startswith(HASHED)}
     lost -= {output_ref(project, folder) for folder in searched}
-    return Followed(followed, len(lost))
+    return Followed(sorted(followed), len(lost), followed)
 
 
 def _pinned(project: Project, new_key: str) -> set[str]:
@@ -138,11 +145,11 @@ def _moved(recorded: Path, was: Path, now: Path) -> Path | None:
     return now / recorded.relative_to(was) if recorded.is_relative_to(was) else None
 
 
-def _repoint(out: Path, was: Path, now: Path) -> bool:
+def _repoint(out: Path, was: Path, now: Path) -> int:
     """Make the manifest in ``out`` name the notebooks it names at ``was`` (or under that
     folder) at ``now`` (its ``notebook_path``, a set's entries in ``notebooks``), under the
-    directory's lock (a write of the package waits); False when it names none of them, or
-    is gone or damaged."""
+    directory's lock (a write of the package waits); how many notebooks it repointed, 0 when
+    it names none of them, or is gone or damaged."""
     from nbtools.export.model import MANIFEST, manifest_text
     from nbtools.export.writer import read_manifest
 
@@ -160,10 +167,10 @@ def _repoint(out: Path, was: Path, now: Path) -> bool:
                 and (moved := _moved((out / recorded).resolve(), was, now)) is not None
             ]
             if not named:
-                return False
+                return 0
             for entry, moved in named:
                 entry["notebook_path"] = Path(os.path.relpath(moved, out.resolve())).as_posix()
             atomic_write(out / MANIFEST, manifest_text(manifest).encode())
     except (FileNotFoundError, NotADirectoryError, InvalidInputError):
-        return False
-    return True
+        return 0
+    return len({moved for _, moved in named})  # a set's first notebook: entered twice

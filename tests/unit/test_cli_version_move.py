@@ -302,3 +302,27 @@ def test_a_package_it_cannot_find_by_its_hashed_path_is_warned_of(tmp_path: Path
         "folders deep), and this one is not. Extract nbs/quarterly.ipynb into it again with "
         "-o DIR --force.\n"
     )
+
+
+def test_moving_a_set_s_folder_says_how_many_of_its_notebooks_the_manifest_follows(
+    tmp_path: Path,
+) -> None:
+    """``version move nbs notebooks`` of a set of two: its package now names both notebooks'
+    new paths, and says so. It said "the notebook's new path", as for one notebook."""
+    _set_of_two(tmp_path)
+    written = extract(tmp_path, "nbs", "-o", "packages/lib")
+    assert written.exit_code == 0, written.output
+    moved = nbtools(tmp_path, "move", "nbs", "notebooks")
+    assert moved.exit_code == 0, moved.output
+    assert moved.output.splitlines()[1:] == [
+        "  packages/lib: its manifest names the 2 notebooks' new paths."
+    ]
+    manifest = json.loads((tmp_path / "packages/lib" / MANIFEST).read_text())
+    assert [n["notebook_path"] for n in manifest["notebooks"]] == [
+        "../../notebooks/a.ipynb",
+        "../../notebooks/b.ipynb",
+    ]
+    one = nbtools(tmp_path, "move", "notebooks/a.ipynb", "notebooks/c.ipynb")
+    assert one.output.splitlines()[1:] == [
+        "  packages/lib: its manifest names the notebook's new path."
+    ]
