@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.decorators import json_option, pass_cli, reading
 from nbtools.cli.paths import check_not_nested
 from nbtools.errors import CheckFailedError
 from nbtools.export import (
@@ -139,17 +139,18 @@ def extract(
       nbtools extract nbs/ -o packages/mylib --check
       nbtools extract 00_core.ipynb 01_data.ipynb --name mylib -o packages/mylib --json
     """
-    notebook, *others = _notebooks(notebooks)
-    for path in (notebook, *others):
-        if cli_ctx.project.contains(path):
-            check_not_nested(cli_ctx.project, path.resolve(), str(path), Path.cwd().resolve())
+    with _about_notebooks():
+        notebook, *others = _notebooks(notebooks)
+        for path in (notebook, *others):
+            if cli_ctx.project.contains(path):
+                check_not_nested(cli_ctx.project, path.resolve(), str(path), Path.cwd().resolve())
+        nb = read_notebook(notebook)  # once, for the data check and the extraction; first,
+        # so that a path that is no notebook (a folder: `extract .`) is refused as such
     if cli_ctx.ends_process:
         # The cyclic garbage collector would traverse the syntax trees the extraction keeps
         # once more when it resumes (a tenth of the CPU time at 3000 cells): the process
         # ends with the command, which frees everything anyway (docs/performance.md).
         gc.disable()
-    nb = read_notebook(notebook)  # once, for the data check and the extraction; first, so
-    # that a path that is no notebook (a folder: `extract .`) is refused as such
     if out is None:
         from nbtools.export import locate
 
@@ -161,7 +162,8 @@ def extract(
         if located.in_set_of is not None and not located.existing:
             print(_set_note(cli_ctx, notebook, out, located.in_set_of), file=sys.stderr)
     data = _check_data(cli_ctx, notebook, nb, purpose)
-    read = [(path, read_notebook(path)) for path in others]  # once, as the first one
+    with _about_notebooks():
+        read = [(path, read_notebook(path)) for path in others]  # once, as the first one
     checks = [_check_data(cli_ctx, path, n, purpose) for path, n in read]
     request = ExtractRequest(
         notebook_path=notebook,
@@ -180,7 +182,7 @@ def extract(
         other_notebooks=tuple(n for _, n in read),
         shown_path=functools.partial(_shown, cli_ctx),
     )
-    with _tests_shown(test, venv):
+    with _tests_shown(test, venv), _about_notebooks():  # nothing to extract: NOTEBOOKS'
         report = run_extract(request)
     cli_ctx.keep_until_exit(request, report)  # the notebook, the syntax trees: see the method
     shown = _shown(cli_ctx, notebook)
@@ -218,7 +220,16 @@ def _notebooks(given: tuple[Path, ...]) -> list[Path]:
         return list(given)
     from nbtools.export import notebook_paths
 
-    return notebook_paths(given)
+    return notebook_paths(given, field="notebooks")
+
+
+def _about_notebooks() -> contextlib.AbstractContextManager[None]:
+    """Bad input found in the notebooks given (one missing, or no notebook, or with nothing
+    to extract) is refused as about the argument NOTEBOOKS (``details.field: "notebooks"``,
+    ``See NOTEBOOKS.``), as the REST API names its ``notebooks``; a refusal naming its own
+    field (``--output``, ``--name``) keeps it."""
+    ctx = click.get_current_context()
+    return reading(ctx, next(p for p in ctx.command.params if p.name == "notebooks"))
 
 
 def _shown(cli_ctx: CliContext, notebook: Path) -> str:

@@ -78,7 +78,7 @@ def notebooks_in(folder: Path) -> list[Path]:
     return sorted(found, key=lambda path: (path.name, path.as_posix()))
 
 
-def notebook_paths(given: Sequence[Path], field: str = "notebook") -> list[Path]:
+def notebook_paths(given: Sequence[Path], field: str = "notebooks") -> list[Path]:
     """The notebooks of a set as given (a folder: its :func:`notebooks_in`); refused, naming
     the path (and the request's ``field``), when one is missing, a folder holds no notebook
     or a notebook comes twice."""

@@ -216,6 +216,33 @@ def test_bad_input_exits_2_with_a_message(
     assert message in result.stderr
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["untagged.ipynb"],  # nothing to extract
+        ["gone.ipynb"],
+        ["empty"],  # a folder holding no notebook
+        ["untagged.ipynb", "./untagged.ipynb"],
+        ["notes.ipynb"],  # JSON, not a notebook
+    ],
+)
+def test_a_refusal_of_the_notebooks_given_names_the_argument_notebooks(
+    notebook_factory: NotebookFactory, tmp_path: Path, args: list[str]
+) -> None:
+    """Each names NOTEBOOKS, its ``details.field`` ``notebooks`` as the REST API's set and
+    the argument. A notebook with nothing to extract named no field, a folder with none and
+    a notebook given twice named ``notebook``, which no argument is, and none said which
+    argument to fix."""
+    notebook_factory("untagged.ipynb", [("code", "x = 1", [])])
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes.ipynb").write_text("{}")
+    result = run_cli("extract", *args, "-o", "out", "--json", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert json.loads(result.stdout)["details"]["field"] == "notebooks"
+    assert result.stderr.rstrip().endswith("See NOTEBOOKS.")
+    assert not (tmp_path / "out").exists()
+
+
 def test_corrupt_or_missing_notebook_is_a_clear_error(tmp_path: Path) -> None:
     broken = tmp_path / "broken.ipynb"
     broken.write_text('{"nbformat": 4, "cells": [')
