@@ -413,7 +413,9 @@ def run(
     if not from_text:  # checked whole before a kernel boots
         values = given_parameters(project, path, parameters_file, parameters_yaml, values)
     if prepare_only and output is not None:
-        _prepare_only(cli_ctx, path, values, from_text, output, kernel, report_mode, as_json)
+        _prepare_only(
+            cli_ctx, path, values, from_text, output, kernel, report_mode, purpose, as_json
+        )
         return
     # first: it boots while we go on
     kernels = booted_kernels(project, path, kernel, cwd)
@@ -450,16 +452,20 @@ def _prepare_only(
     output: Path,
     kernel: str | None,
     report_mode: bool,
+    purpose: str | None,
     as_json: bool,
 ) -> None:
-    """``--prepare-only``: the values checked as for a run, the prepared notebook written to
-    ``output``, nothing run nor recorded."""
+    """``--prepare-only``: the values and the data usage rule for ``purpose`` checked as for
+    a run, the prepared notebook written to ``output``, nothing run nor recorded."""
     import json
 
     from nbtools.jobs import checked_parameters, write_prepared
 
-    stored = checked_parameters(cli_ctx.project, path, values, from_text=from_text)
-    write_prepared(cli_ctx.project, path, stored, output, kernel, report_mode)
+    project = cli_ctx.project
+    stored = checked_parameters(project, path, values, from_text=from_text)
+    write_prepared(
+        project, path, stored, output, kernel, report_mode, purpose=purpose, actor=cli_ctx.actor
+    )
     if as_json:
         click.echo(json.dumps({"notebook": path, "parameters": stored, "output": str(output)}))
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nbtools.jobs import events
 from nbtools.jobs.outputs import OUTPUT_METADATA_KEY
 from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.jobs.preparation import papermill_copy, papermill_record
@@ -24,6 +25,9 @@ def write_prepared(
     output: Path,
     kernel_name: str | None = None,
     report_mode: bool = False,
+    *,
+    purpose: str | None = None,
+    actor: str | None = None,
 ) -> None:
     """Write to ``output`` the notebook a run of ``notebook_path`` with the ``stored`` values
     (checked, as :func:`~nbtools.jobs.submit.checked_parameters` returns them) would execute,
@@ -32,7 +36,9 @@ def write_prepared(
     with ``report_mode``, its code cells' inputs hidden. Its ``nbtools`` metadata says it
     was prepared only (``prepared_only``: true, no ``run_id``). The kernel (``kernel_name``,
     else the notebook's) is not started, but must be installed: its language writes the
-    parameters."""
+    parameters. As a run queued by ``actor`` for ``purpose``, the ``run_requested``
+    subscribers may refuse it first (the data usage rule: the same refusal, audited), and
+    nothing is written."""
     import nbformat
     import papermill
 
@@ -41,6 +47,7 @@ def write_prepared(
 
     nb = project.read_notebook(notebook_path, field="notebook_path")
     values = resolve_values(declared_parameters(nb), stored, for_kernel=True)
+    events.run_requested(events.RunRequested(project, notebook_path, purpose or None, actor=actor))
     kernel = run_kernel(kernel_name, nb)
     own = None if kernel_name or not kernel_name_of(nb) else notebook_path
     check_kernel(kernel, here=True, notebook=own)

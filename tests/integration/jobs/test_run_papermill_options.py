@@ -275,3 +275,32 @@ def test_parameters_yaml_that_cannot_be_used_is_refused_before_the_run(
     again = nbtools(tmp_path, "run", "--reproduce", "1", "-y", "days: 3")
     assert again.exit_code == 2, again.output
     assert "give no NOTEBOOK, -p, -f, -y," in " ".join(again.output.split())
+
+
+def test_prepare_only_refuses_a_purpose_the_data_does_not_allow_as_the_run_does(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """The notebook reads ``prices``, which only ``pricing`` may use. ``--prepare-only
+    --purpose marketing`` wrote the notebook and exited 0, so a CI's dry run passed where
+    the run itself is refused: now both exit 2 with one message, and nothing is written."""
+    added = nbtools(
+        tmp_path, "data", "add", "prices", "data/p.csv",
+        "--classification", "internal", "--purpose", "pricing",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    notebook_factory(
+        "nb.ipynb", [*CELLS, ("code", "import nbtools\nnbtools.data.path('prices')", [])]
+    )
+    out = tmp_path / "out.ipynb"
+    ran = nbtools(tmp_path, "run", "nb.ipynb", "--purpose", "marketing", "-o", str(out))
+    assert ran.exit_code == 2, ran.output
+    assert "Dataset 'prices' (internal) may not be used for the purpose 'marketing'" in ran.stderr
+    for purpose in (["--purpose", "marketing"], []):  # none at all: refused as a run is
+        prepared = nbtools(tmp_path, "run", "nb.ipynb", *purpose, "--prepare-only", "-o", str(out))
+        assert prepared.exit_code == 2, prepared.output
+        if purpose:
+            assert prepared.stderr == ran.stderr
+    assert not out.exists()
+    assert recorded(tmp_path) == ([], [])
+    allowed = ["run", "nb.ipynb", "--purpose", "pricing", "--prepare-only", "-o", str(out)]
+    assert nbtools(tmp_path, *allowed).exit_code == 0
