@@ -18,7 +18,7 @@ import click
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli, reading
 from nbtools.cli.paths import check_not_nested
-from nbtools.errors import CheckFailedError
+from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.export import (
     ExtractOptions,
     ExtractReport,
@@ -70,6 +70,13 @@ LINEAGE_MODES = ("background", "wait", "off")
     help="Write nothing; exit 1 with a unified diff if the package on disk is out of date.",
 )
 @click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="With --check: show the diff and the files also when the check passes with a note "
+    "(the package differs only in nbtools' framing or the notebooks' old names).",
+)
+@click.option(
     "--venv", is_flag=True, help="Run the tests in a fresh venv with the package installed."
 )
 @click.option(
@@ -103,6 +110,7 @@ def extract(
     version: str | None,
     test: bool,
     check: bool,
+    show_diff: bool,
     venv: bool,
     force: bool,
     lineage: str,
@@ -139,6 +147,8 @@ def extract(
       nbtools extract nbs/ -o packages/mylib --check
       nbtools extract 00_core.ipynb 01_data.ipynb --name mylib -o packages/mylib --json
     """
+    if show_diff and not check:
+        raise InvalidInputError("--diff shows what --check found: give --check too.", field="diff")
     with _about_notebooks():
         notebook, *others = _notebooks(notebooks)
         for path in (notebook, *others):
@@ -202,9 +212,12 @@ def extract(
             where = f"{_shown(cli_ctx, path)}: " if others else ""  # a set's: which notebook
             for line in check_.warnings(each_unresolved=False) if check_ is not None else []:
                 print(f"  {where}{line}", file=sys.stderr)
-        if report.diff:
+        # a check passing with a note: the note and a summary, the diff only if asked for
+        full = report.framing_note is None or show_diff
+        if report.diff and full:
             sys.stdout.write(report.diff)
-        _print_report(report, first_few([shown, *(_shown(cli_ctx, path) for path in others)]))
+        names = first_few([shown, *(_shown(cli_ctx, path) for path in others)])
+        _print_report(report, names, full)
     if report.framing_note is not None:  # a check passing only so: said with --json too
         print(f"note: {report.framing_note}", file=sys.stderr)
     if isinstance(request.lineage, BackgroundRecorder):
@@ -341,11 +354,18 @@ def _lineage(
     return record
 
 
-def _print_report(report: ExtractReport, notebook: str) -> None:
+def _print_report(report: ExtractReport, notebook: str, full: bool = True) -> None:
+    """What the extraction did, a line per file, but for a check passing with a note
+    without ``full``: how many files differ, as the note says."""
     extraction = report.extraction
     verb = "checked against" if report.mode == "check" else "written to"
     print(f"{notebook}: package {extraction.package!r} {verb} {report.out}")
-    for change in report.changes:
+    if not full:
+        print(
+            f"  up to date: {_changed(report)} file(s) differ only as the note says "
+            "(--diff shows them)"
+        )
+    for change in report.changes if full else ():
         if change.status != "unchanged" or report.mode != "check":
             print(f"  {change.status:<9} {change.path}")
     if report.mode == "check" and not report.stale:
@@ -394,8 +414,7 @@ def _failure(report: ExtractReport) -> str:
         outdated = report.mode == "check" and report.stale
         reasons.append(f"{problems}; fix them, then run nbtools extract" if outdated else problems)
     elif report.mode == "check" and report.stale:
-        changed = sum(1 for c in report.changes if c.status != "unchanged")
-        stale = f"{changed} file(s) out of date with the {notebooks}"
+        stale = f"{_changed(report)} file(s) out of date with the {notebooks}"
         if report.refusal is None:
             reasons.append(f"{stale}; run nbtools extract without --check to update them")
         else:  # the write would be refused: say the command that updates them anyway, and why
@@ -406,3 +425,8 @@ def _failure(report: ExtractReport) -> str:
     if report.tests is not None and not report.tests.ok:
         reasons.append("tests failed")
     return "; ".join(reasons) + "."
+
+
+def _changed(report: ExtractReport) -> int:
+    """How many of the package's files a check found out of date."""
+    return sum(1 for change in report.changes if change.status != "unchanged")

@@ -212,12 +212,18 @@ def test_a_check_of_a_set_after_a_move_passes_with_a_note_until_its_code_changes
     assert moved["packages"] == ["packages/lib"]
     checked = extract(tmp_path, "nbs", "-o", "packages/lib", "--check")
     assert checked.exit_code == 0, checked.output
-    assert "changed   src/a/b.py" in checked.stdout  # the files and the diff, as ever
-    assert "-# %% b.ipynb cell 2 (id cell-1)\n+# %% c.ipynb cell 2 (id cell-1)" in checked.stdout
     assert (
         "note: the package's files still name b.ipynb (now c.ipynb) as before the move"
         in checked.stderr
     )
+    # the note and a summary: the whole diff was printed as if the check failed
+    assert checked.stdout.splitlines()[1:] == [
+        "  up to date: 7 file(s) differ only as the note says (--diff shows them)"
+    ]
+    diffed = extract(tmp_path, "nbs", "-o", "packages/lib", "--check", "--diff")
+    assert diffed.exit_code == 0, diffed.output
+    assert "changed   src/a/b.py" in diffed.stdout  # the files and the diff, when asked for
+    assert "-# %% b.ipynb cell 2 (id cell-1)\n+# %% c.ipynb cell 2 (id cell-1)" in diffed.stdout
     report = json.loads(extract(tmp_path, "nbs", "--check", "--json").stdout)  # found, no -o
     assert (report["output"], report["ok"], report["framing_only"]) == (
         str(tmp_path / "packages/lib"),

@@ -51,10 +51,19 @@ def test_a_package_stale_only_in_nbtools_framing_passes_the_check_with_a_note(
     as_an_older_nbtools_wrote_it(out)
     checked = run_cli("extract", str(nb), "-o", str(out), "--check")
     assert checked.returncode == 0, checked.stderr
-    assert f"changed   {INIT}" in checked.stdout  # the diff and the files, as for any check
-    assert "Framed otherwise." in checked.stdout
+    # the note and a summary: it printed the diff and the files as a failing check does
+    assert checked.stdout.splitlines()[1:] == [
+        "  up to date: 1 file(s) differ only as the note says (--diff shows them)"
+    ]
     assert "note: the package was written by an older nbtools" in checked.stderr
     assert NOTE in checked.stderr
+    diffed = run_cli("extract", str(nb), "-o", str(out), "--check", "--diff")
+    assert diffed.returncode == 0, diffed.stderr
+    assert f"changed   {INIT}" in diffed.stdout  # the diff and the files, when asked for
+    assert "Framed otherwise." in diffed.stdout
+    refused = run_cli("extract", str(nb), "-o", str(out), "--diff")  # a write has no diff
+    assert (refused.returncode, "give --check too" in refused.stderr) == (2, True)
+    assert "Framed otherwise." in (out / INIT).read_text()  # nothing written
     as_json = run_cli("extract", str(nb), "-o", str(out), "--check", "--json")
     report = json.loads(as_json.stdout)
     assert (as_json.returncode, report["ok"], report["stale"]) == (0, True, True)
