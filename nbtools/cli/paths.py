@@ -96,6 +96,13 @@ def root_relative_option(
         return root_relative(project, value)
 
 
+def root_relative_paths(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """As :func:`root_relative_option`, for an argument taking several paths."""
+    return tuple(root_relative_option(ctx, param, value) or value for value in values)
+
+
 def root_relative_location(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,7 @@ from nbtools.cli.decorators import json_option, pass_cli, reads_only
 from nbtools.cli.groups import Group
 from nbtools.cli.options import count_option
 from nbtools.cli.output import Figure, print_fields, print_json, print_table, say, visible
-from nbtools.cli.paths import root_relative_option
+from nbtools.cli.paths import root_relative_option, root_relative_paths
 from nbtools.errors import CheckFailedError
 from nbtools.ids import MAX_ID
 from nbtools.text import first_few
@@ -33,24 +34,66 @@ def version() -> None:
 
 
 @version.command()
-@NOTEBOOK
+@click.argument("notebooks", nargs=-1, required=True, callback=root_relative_paths)
 @click.option("-m", "--message", help="Name this version (named versions are kept by gc).")
 @json_option
 @pass_cli
-def save(cli_ctx: CliContext, notebook: str, message: str | None, as_json: bool) -> None:
-    """Record NOTEBOOK's current file as a version. Unchanged since the latest version, it
-    records nothing new, but with -m: an unnamed latest version takes the name, and a latest
-    version named otherwise is followed by a new version of the same content with this
-    name."""
+def save(
+    cli_ctx: CliContext, notebooks: tuple[str, ...], message: str | None, as_json: bool
+) -> None:
+    """Record the current file of each of NOTEBOOKS as a version: a notebook, or a folder
+    standing for its notebooks (as `nbtools extract` reads one: in it and its folders, names
+    starting with _ or . skipped). Every notebook is read and checked first: one that cannot
+    be saved (missing, no notebook, a folder with none) is refused (exit 2) and none is
+    saved. Unchanged since the latest version, a notebook records nothing new, but with -m:
+    an unnamed latest version takes the name, and a latest version named otherwise is
+    followed by a new version of the same content with this name.
+
+    \b
+    Examples:
+      nbtools version save report.ipynb -m "before the refactor"
+      nbtools version save nbs 00_core.ipynb --json
+    """
     from nbtools import versioning
 
     project = cli_ctx.project
-    content = versioning.disk_content(project, notebook)
-    moved = _moved_here(cli_ctx, notebook, content)
-    saved = versioning.commit(project, notebook, content, message=message, user=cli_ctx.actor)
-    if as_json:
-        print_json({**saved.to_dict(), "moved_from": moved})
-        return
+    versioning.version_message(message)  # before a moved notebook's history follows it
+    paths = _notebooks(cli_ctx, notebooks)
+    contents = [versioning.disk_content(project, path) for path in paths]
+    if len(paths) > 1:  # each checked before the first is saved: all of them, or none
+        from nbtools.notebooks import parse_notebook
+
+        for path, content in zip(paths, contents, strict=True):
+            parse_notebook(content, source=path, lone_surrogates=True)
+    models = []
+    for path, content in zip(paths, contents, strict=True):
+        moved = _moved_here(cli_ctx, path, content)
+        saved = versioning.commit(project, path, content, message=message, user=cli_ctx.actor)
+        if as_json:
+            models.append({**saved.to_dict(), "moved_from": moved})
+        else:
+            _say_saved(saved, moved, message)
+    if as_json:  # one notebook given: its version; several, or a folder: a list
+        print_json(models[0] if paths == list(notebooks) and len(paths) == 1 else models)
+
+
+def _notebooks(cli_ctx: CliContext, given: tuple[str, ...]) -> list[str]:
+    """The notebooks to save (root-relative): one notebook as given, else each given, a
+    folder's notebooks in its place (:func:`nbtools.export.notebook_paths`, imported only
+    then), each once; a path that is missing or a folder with no notebook names the
+    argument."""
+    root = cli_ctx.project.root
+    if len(given) == 1 and not os.path.isdir(root / given[0]):  # a name too long: no folder
+        return list(given)
+    from nbtools.export import notebook_paths
+
+    found = notebook_paths([root / path for path in given], field="notebooks")
+    return [path.relative_to(root).as_posix() for path in found]
+
+
+def _say_saved(saved: Version, moved: str | None, message: str | None) -> None:
+    """What a save did, in a line (and one before, when it continues a moved notebook's
+    history)."""
     if moved is not None:
         say(
             f"{saved.path} continues the history of {moved}, whose file is gone and whose latest "

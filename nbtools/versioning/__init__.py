@@ -9,6 +9,7 @@ The API other features call::
     versioning.pin(project, version.id, "run", run_id)             # gc keeps it
 
     versioning.disk_content(project, "nb.ipynb")                   # the saved file's bytes
+    versioning.version_message("before the refactor")              # a name, checked
     versioning.diff_versions(project, "nb.ipynb", "3", "disk")     # the diff panel's model
     versioning.notebook_bytes(nb)                                  # a notebook as stored
     versioning.move(project, "old.ipynb", "new.ipynb")             # the file and its history
@@ -32,6 +33,7 @@ from nbtools.versioning.history import (
     history,
     latest,
     resolve,
+    version_message,
 )
 from nbtools.versioning.objects import DamagedObjectError
 from nbtools.versioning.restore import Restored, restore
@@ -84,6 +86,7 @@ __all__ = [
     "set_aside",
     "unpin",
     "verify",
+    "version_message",
     "version_notebook",
 ]
 

@@ -89,6 +89,18 @@ def disk_content(project: Project, path: str) -> bytes:
         raise NotebookError(f"{path} is a directory, not a notebook.", path=path) from None
 
 
+def version_message(message: str | None) -> str | None:
+    """A version's name as :func:`commit` records it (surrounding spaces dropped), or the
+    refusal of one that is blank, holds a NUL or is too long (field ``message``)."""
+    if message is None:
+        return None
+    if not message.strip():
+        raise InvalidInputError(
+            "The version message is empty: give a few words or omit it.", field="message"
+        )
+    return parse_text(message, "message", MAX_MESSAGE_LENGTH)
+
+
 def commit(
     project: Project,
     path: str,
@@ -104,12 +116,7 @@ def commit(
     ``message`` differs from the latest's name: a new version of the same content then
     carries it (``recorded``, no cell changed).
     """
-    if message is not None:
-        if not message.strip():
-            raise InvalidInputError(
-                "The version message is empty: give a few words or omit it.", field="message"
-            )
-        message = parse_text(message, "message", MAX_MESSAGE_LENGTH)
+    message = version_message(message)
     key = notebook_key(project, path)
     nb = (
         parse_notebook(content, source=key, lone_surrogates=True)

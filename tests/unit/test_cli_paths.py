@@ -256,15 +256,15 @@ def test_every_refusal_of_an_argument_names_it_once(
         (["env", "recreate", snapshot, "loop"], "a loop of symbolic links", "DIRECTORY"),
         (["env", "recreate", "abc", "new"], "No snapshot 'abc'.", "SNAPSHOT"),
         (["init", "loop"], "a loop of symbolic links", "DIRECTORY"),
-        (["version", "save", "../x.ipynb"], "is outside the project root", "NOTEBOOK"),
-        (["version", "save", "missing.ipynb"], "Notebook not found: missing.ipynb", "NOTEBOOK"),
+        (["version", "save", "../x.ipynb"], "is outside the project root", "NOTEBOOKS"),
+        (["version", "save", "missing.ipynb"], "Notebook not found: missing.ipynb", "NOTEBOOKS"),
         (["extract", "empty.ipynb"], "empty.ipynb is empty: it is not a notebook.", "NOTEBOOKS"),
         # no such notebook: the notebook's path is what is wrong, not the version asked for
         (["version", "show", "ghost.ipynb", "1"], "ghost.ipynb has no versions", "NOTEBOOK"),
         (["data", "add", "d", "loop"], "a loop of symbolic links", "LOCATION"),
         (["schedule", "pause", "nojob"], "No job is named 'nojob'.", "JOB"),
         # named by the message itself: not twice
-        (["version", "save", "q\udcff.ipynb"], "NOTEBOOK must be UTF-8 text", "NOTEBOOK"),
+        (["version", "save", "q\udcff.ipynb"], "NOTEBOOKS must be UTF-8 text", "NOTEBOOKS"),
     ):
         refused = invoke(["--root", str(root), *args])
         assert refused.exit_code == 2, refused.output

@@ -62,7 +62,9 @@ def test_saving_an_unchanged_notebook_does_what_the_help_says(tmp_path: Path) ->
     now, and each case does what it says."""
     shown = CliRunner().invoke(cli, ["version", "save", "--help"])
     rule = " ".join(shown.output.split())
-    assert "Unchanged since the latest version, it records nothing new, but with -m:" in rule
+    assert (
+        "Unchanged since the latest version, a notebook records nothing new, but with -m:" in rule
+    )
     assert "a latest version named otherwise is followed by a new version" in rule
     write(tmp_path / "nb.ipynb", rich_notebook())
     nbtools(tmp_path, "save", "nb.ipynb")
