@@ -191,7 +191,7 @@ class Project:
         for directory in (path, *path.parents):
             if directory == self.root or not directory.is_relative_to(self.root):
                 return None
-            if (directory / marker).is_dir():
+            if os.path.isdir(directory / marker):  # a name too long holds none: no OSError
                 return directory
         return None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -229,7 +230,7 @@ def extract(
 def _notebooks(given: tuple[Path, ...]) -> list[Path]:
     """The notebooks to extract: one notebook file as given, else the set's
     (:func:`~nbtools.export.notebook_set.notebook_paths`, imported only for a set)."""
-    if len(given) == 1 and not given[0].is_dir():
+    if len(given) == 1 and not os.path.isdir(given[0]):  # a name too long: no folder either
         return list(given)
     from nbtools.export import notebook_paths
 

@@ -259,6 +259,9 @@ def test_every_refusal_of_an_argument_names_it_once(
         (["version", "save", "../x.ipynb"], "is outside the project root", "NOTEBOOKS"),
         (["version", "save", "missing.ipynb"], "Notebook not found: missing.ipynb", "NOTEBOOKS"),
         (["extract", "empty.ipynb"], "empty.ipynb is empty: it is not a notebook.", "NOTEBOOKS"),
+        # a name longer than a file system takes, typed inside the root: a traceback (OSError)
+        (["version", "save", "a" * 300 + ".ipynb"], "is too long for the file", "NOTEBOOKS"),
+        (["extract", "a" * 300 + ".ipynb"], "is too long for the file", "NOTEBOOKS"),
         # no such notebook: the notebook's path is what is wrong, not the version asked for
         (["version", "show", "ghost.ipynb", "1"], "ghost.ipynb has no versions", "NOTEBOOK"),
         (["data", "add", "d", "loop"], "a loop of symbolic links", "LOCATION"),
