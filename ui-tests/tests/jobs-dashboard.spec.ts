@@ -12,6 +12,7 @@ import {
   violations,
   withoutSchedulers
 } from './helpers';
+import { narrowSidebar } from './layoutChecks';
 import { sharePage, test } from './fixtures';
 
 /** Upload a notebook with a parameters cell to `path`. */
@@ -264,5 +265,56 @@ test.describe('jobs dashboard without a scheduler', () => {
     });
     status.served();
     await expect(notice).toHaveCount(0, { timeout: 20_000 });
+  });
+});
+
+test.describe('jobs dashboard beside the sidebar at 250 px', () => {
+  // Its own page: the sidebar dragged to its minimum width stays so; a wide main area beside it.
+  test.use({ viewport: { width: 1600, height: 900 } });
+
+  test('the filter row: the status select as wide as its options, Refresh beside it, not dimmed', async ({
+    page
+  }, testInfo) => {
+    await narrowSidebar(page);
+    const dashboard = await openFromLauncher(page);
+    const toolbar = dashboard.getByRole('search');
+    const status = toolbar.getByRole('combobox', { name: 'Status' });
+    const refresh = toolbar.getByRole('button', { name: 'Refresh' });
+    await inEachTheme(page, async theme => {
+      const row = await toolbar.evaluate(node => {
+        const select = node.querySelector('select')!;
+        const context = document.createElement('canvas').getContext('2d')!;
+        context.font = getComputedStyle(select).font;
+        const widest = Math.max(
+          ...[...select.options].map(option => context.measureText(option.text).width)
+        );
+        const box = (element: Element) => element.getBoundingClientRect();
+        // The dropdown as seen: JupyterLab's HTMLSelect, its arrow at its right edge.
+        const dropdown = select.closest('.jp-HTMLSelect')!;
+        const refreshButton = [...node.querySelectorAll('button')].find(
+          button => button.textContent === 'Refresh'
+        )!;
+        return {
+          dropdownWidth: box(dropdown).width,
+          widest,
+          toolbarWidth: box(node).width,
+          dropdownTop: box(dropdown).top,
+          refreshTop: box(refreshButton).top,
+          opacity: getComputedStyle(node).opacity
+        };
+      });
+      // The main area is wide: the dropdown takes what its longest status needs (the text, its
+      // padding and arrow), not the row.
+      expect(row.toolbarWidth).toBeGreaterThan(1000);
+      expect(row.dropdownWidth).toBeGreaterThan(row.widest);
+      expect(row.dropdownWidth).toBeLessThan(row.widest + 80);
+      // Refresh on the same row; the row as bright as the page (it was dimmed as a disabled button).
+      expect(Math.abs(row.refreshTop - row.dropdownTop)).toBeLessThan(8);
+      expect(row.opacity).toBe('1');
+      await expect(status).toBeVisible();
+      await expect(refresh).toBeVisible();
+      expect(await violations(page, testInfo, '.jp-nbtools-Dashboard')).toEqual([]);
+      await attachScreenshot(page, testInfo, `jobs-dashboard-filters-${theme}`, toolbar);
+    });
   });
 });
