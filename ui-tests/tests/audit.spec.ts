@@ -7,6 +7,15 @@ import type { TestInfo } from '@playwright/test';
 import { attachScreenshot, inEachTheme, runFromPalette, violations } from './helpers';
 import { sharePage, test } from './fixtures';
 
+/**
+ * The audit trail's first page asked for with no filter: only `limit` (and ServerConnection's
+ * cache-busting number).
+ */
+const UNFILTERED_AUDIT_URL = /\/nbtools\/api\/audit\?limit=\d+(&\d+)?$/;
+
+/** An actor who has done nothing on the test servers. */
+const NO_ONE = 'no-such-auditor';
+
 /** Run "Show Audit Trail" from the command palette. */
 async function showAudit(page: IJupyterLabPageFixture): Promise<void> {
   await runFromPalette(page, 'Show Audit Trail');
@@ -87,6 +96,37 @@ test.describe('Audit trail', () => {
       expect(await page.contents.uploadContent('datasets: {}\n', 'text', empty)).toBe(true);
       data('sync', '--file', empty, '--prune');
     }
+  });
+
+  // The test takes no fixture of its own (the page is the shared one).
+  // eslint-disable-next-line no-empty-pattern
+  test('an empty trail says so and what adds entries; filters matching nothing say that', async ({}, testInfo) => {
+    const page = lab();
+    // Earlier tests of this server have made entries, and the trail is append-only: the
+    // unfiltered request is answered with what the server answers when no entry matches
+    // (the route is the shared page's context's, undone after the test).
+    const none = await page.request.get(`/nbtools/api/audit?actor=${NO_ONE}`);
+    expect(none.ok(), await none.text()).toBe(true);
+    const body = await none.text();
+    expect(JSON.parse(body)).toEqual([]);
+    await page
+      .context()
+      .route(UNFILTERED_AUDIT_URL, route =>
+        route.fulfill({ status: 200, contentType: 'application/json', body })
+      );
+    await showAudit(page);
+    const view = page.locator('.jp-nbtools-AuditView');
+    await expect(view).toContainText('No audit entries yet.');
+    await expect(view).toContainText('creates, edits or runs a job');
+    await expect(view).not.toContainText('match these filters');
+    await attachScreenshot(page, testInfo, 'audit-empty');
+
+    // A filter that matches nothing (the real server's answer): the filters are what to change.
+    const filters = view.getByRole('form', { name: 'Filter the audit trail' });
+    await filters.getByRole('textbox', { name: 'Actor' }).fill(NO_ONE);
+    await filters.getByRole('button', { name: 'Apply' }).click();
+    await expect(view).toContainText('No entries match these filters.');
+    await expect(view).not.toContainText('No audit entries yet.');
   });
 
   // The test takes no fixture of its own (the page is the shared one).

@@ -35,6 +35,11 @@ type AuditState =
   | { readonly kind: 'invalid'; readonly field: string; readonly message: string }
   | { readonly kind: 'failed'; readonly message: string };
 
+/** Whether any of `filters` is set (a value of spaces only is none, as the request leaves it out). */
+function filtered(filters: IFilters): boolean {
+  return [filters.since, filters.actor, filters.action].some(value => value.trim() !== '');
+}
+
 /** A summary as one line of `name: value` pairs (values as JSON unless text). */
 function summaryText(summary: Record<string, unknown>): string {
   return Object.entries(summary)
@@ -195,7 +200,11 @@ function AuditContent({ trans }: { trans: TranslationBundle }): React.ReactEleme
           <p className="jp-nbtools-muted">
             {pages.length > 1
               ? trans.__('No older entries.')
-              : trans.__('No entries match these filters.')}
+              : filtered(applied)
+                ? trans.__('No entries match these filters.')
+                : trans.__(
+                    'No audit entries yet. One is added each time someone creates, edits or runs a job, changes the data catalog, restores a version, recreates an environment or starts a service preview.'
+                  )}
           </p>
         ) : (
           <table className="jp-nbtools-JobPage-table" aria-label={trans.__('Audit entries')}>
