@@ -15,11 +15,17 @@ import type { Widget } from '@lumino/widgets';
  */
 export namespace CommandIDs {
   /**
-   * Open (reveal and activate) the Production panel. Optional argument
-   * `section`: the id of a section to expand (the notebook toolbar's
-   * Productionize button passes the Package section).
+   * Open (reveal and activate) the Production panel and move the keyboard focus into it.
+   * Optional argument `section`: the id of a section to expand and focus (the notebook
+   * toolbar's Productionize button passes the Package section).
    */
   export const openPanel = 'nbtools:open-panel';
+
+  /**
+   * Give the keyboard focus back to the notebook the Production panel follows, in command
+   * mode (Escape in the panel).
+   */
+  export const returnToNotebook = 'nbtools:return-to-notebook';
 
   /**
    * Fetch the server status again and show it in the panel.

@@ -8,10 +8,13 @@ import {
   notebookJson,
   openNotebook,
   openSection,
+  productionPanel,
+  runFromPalette,
+  sectionToggle,
   violations
 } from './helpers';
 import { narrowSidebar, overflowing } from './layoutChecks';
-import { test } from './fixtures';
+import { sharePage, test } from './fixtures';
 import { upload } from './wizard';
 
 /** A wide main area beside the sidebar dragged to its minimum width (250 px). */
@@ -120,5 +123,88 @@ test.describe('Package wizard by keyboard, dark theme, sidebar at 250 px', () =>
     await expect(panel.getByTestId('nbtools-serve-state')).toHaveCount(0);
     await expect(stop).toBeDisabled();
     await expect(start).toBeFocused();
+  });
+});
+
+/*
+ * Productionize from the keyboard takes the focus to the wizard (it stayed in the notebook, some
+ * 23 Tab presses away), Escape brings it back to the notebook in command mode, where the G
+ * shortcuts tag cells, and G then W goes to the wizard again; the palette's tag commands work on
+ * the notebook's active cell while the focus is in the wizard.
+ */
+test.describe('Package wizard reached by keyboard', () => {
+  const lab = sharePage();
+
+  test('Productionize focuses the wizard; Escape returns to the notebook, G then W to the wizard', async ({
+    tmpPath
+  }) => {
+    const page = lab();
+    const path = `${tmpPath}/reach.ipynb`;
+    await upload(
+      page,
+      path,
+      notebookJson([codeCell('a', 'def one():\n    return 1'), codeCell('b', 'one()')])
+    );
+    await openNotebook(page, path);
+    const notebook = (await page.activity.getPanelLocator('reach.ipynb'))!;
+    const panel = productionPanel(page);
+    const tagsStep = panel
+      .getByRole('navigation', { name: 'Productionize steps' })
+      .getByRole('button', { name: '1. Tags' });
+    const activeCell = notebook.locator('.jp-Notebook.jp-mod-commandMode .jp-Cell.jp-mod-active');
+
+    // The toolbar's Productionize, pressed with Enter: the focus is on the wizard's current step.
+    await pressEnter(page, notebook.getByRole('button', { name: 'Productionize', exact: true }));
+    await expect(sectionToggle(panel, 'Package')).toHaveAttribute('aria-expanded', 'true');
+    await expect(tagsStep).toBeFocused();
+    await expect(tagsStep).toHaveAttribute('aria-current', 'step');
+
+    // Escape: back in the notebook, in command mode, on its active cell; G then E tags it.
+    await page.keyboard.press('Escape');
+    await expect(activeCell).toBeFocused();
+    await expect(activeCell).toContainText('def one()');
+    await page.keyboard.press('g');
+    await page.keyboard.press('e');
+    await expect(panel.getByRole('button', { name: 'export cell 1', exact: true })).toHaveAttribute(
+      'aria-pressed',
+      'true'
+    );
+
+    // G then W: the wizard again (the Package section already expanded).
+    await page.keyboard.press('g');
+    await page.keyboard.press('w');
+    await expect(tagsStep).toBeFocused();
+
+    // The palette's Productionize Notebook from the notebook: the wizard has the focus, and
+    // the palette's Tag Cell as main still tags the notebook's active cell meanwhile.
+    await page.keyboard.press('Escape');
+    await expect(activeCell).toBeFocused();
+    await runFromPalette(page, 'Productionize Notebook');
+    await expect(tagsStep).toBeFocused();
+    await runFromPalette(page, 'Tag Cell as main');
+    await expect(panel.getByRole('button', { name: 'main cell 1', exact: true })).toHaveAttribute(
+      'aria-pressed',
+      'true'
+    );
+    await expect(notebook.locator('.jp-Cell').first().locator('.jp-nbtools-CellRoles')).toHaveText(
+      'main'
+    );
+  });
+
+  test('Open the Production Panel focuses its first section header; Escape returns', async ({
+    tmpPath
+  }) => {
+    const page = lab();
+    const path = `${tmpPath}/header.ipynb`;
+    await upload(page, path, notebookJson([codeCell('a', 'x = 1')]));
+    await openNotebook(page, path);
+    const notebook = (await page.activity.getPanelLocator('header.ipynb'))!;
+    await notebook.locator('.jp-Cell').first().locator('.jp-InputPrompt').click();
+    await runFromPalette(page, 'Open the Production Panel');
+    await expect(sectionToggle(productionPanel(page), 'Status')).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(
+      notebook.locator('.jp-Notebook.jp-mod-commandMode .jp-Cell.jp-mod-active')
+    ).toBeFocused();
   });
 });

@@ -90,3 +90,34 @@ export async function keepingFocus(
     }
   }
 }
+
+/** JupyterLab's command palette, while it is open: a command it runs has the focus in it. */
+const PALETTE = '.jp-ModalCommandPalette';
+
+/**
+ * Give `target` the keyboard focus, as a command does that opens what it is in. Run from
+ * JupyterLab's command palette, the command is followed by the palette closing, which
+ * activates the main area's current tab (`current`), and that tab takes the focus (a
+ * notebook in two steps: itself, then its active cell): until the user presses a key or a
+ * pointer, the focus that lands in `current` comes back to `target`.
+ */
+export function focusFromCommand(target: HTMLElement, current: HTMLElement | null): void {
+  const fromPalette = document.activeElement?.closest(PALETTE) != null;
+  target.focus();
+  if (!fromPalette || current === null) {
+    return;
+  }
+  const stop = (): void => {
+    document.removeEventListener('focusin', takeBack, true);
+    document.removeEventListener('keydown', stop, true);
+    document.removeEventListener('pointerdown', stop, true);
+  };
+  const takeBack = (event: FocusEvent): void => {
+    if (event.target instanceof Node && current.contains(event.target)) {
+      target.focus();
+    }
+  };
+  document.addEventListener('focusin', takeBack, true);
+  document.addEventListener('keydown', stop, true);
+  document.addEventListener('pointerdown', stop, true);
+}

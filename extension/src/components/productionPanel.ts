@@ -46,6 +46,14 @@ async function outputRunOf(notebook: NotebookPanel): Promise<number | null> {
   return typeof run === 'number' && Number.isInteger(run) && run > 0 ? run : null;
 }
 
+/** What Tab reaches: the enabled controls and tab stops shown in `node`, in document order. */
+function focusableIn(node: HTMLElement): HTMLElement[] {
+  const controls = node.querySelectorAll<HTMLElement>(
+    'button:not(:disabled), input:not(:disabled), select:not(:disabled), textarea:not(:disabled), a[href], [tabindex]:not([tabindex="-1"])'
+  );
+  return Array.from(controls).filter(control => control.getClientRects().length > 0);
+}
+
 /** The notebook a run's output notebook came from. */
 interface IRunSource {
   /** The output notebook's path. */
@@ -180,6 +188,28 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
 
   expandSection(id: string): boolean {
     return this._setExpanded(id, true);
+  }
+
+  /**
+   * Where a command that opens the panel puts the keyboard focus: in the section `id` its
+   * control marked current (such as the wizard's step), else its first control, else its
+   * header button; without `id`, the first section's header button. `null` when the focus
+   * is already there (in that section; without `id`, in the panel: it stays where it is) or
+   * there is no such section.
+   */
+  focusTarget(id?: string): HTMLElement | null {
+    const index = id === undefined ? 0 : this._sectionsPanel.widgets.findIndex(w => w.id === id);
+    const section = this._sectionsPanel.widgets[index];
+    const already = id === undefined ? this.node : section?.node;
+    if (section === undefined || already.contains(document.activeElement)) {
+      return null;
+    }
+    const controls = id === undefined ? [] : focusableIn(section.node);
+    return (
+      controls.find(control => control.hasAttribute('aria-current')) ??
+      controls[0] ??
+      this._sectionsPanel.toggles[index]
+    );
   }
 
   /**

@@ -152,7 +152,7 @@ function TagOverview({
     <div>
       <p className="jp-nbtools-muted">
         {trans.__(
-          'One role per cell. Shortcuts in command mode: G then E (export), M (main), T (test), P (parameters), S (skip).'
+          'One role per cell. Shortcuts in command mode: G then E (export), M (main), T (test), P (parameters), S (skip). Escape takes you back to the notebook, G then W here again.'
         )}
       </p>
       <ul className="jp-nbtools-CellList" aria-label={trans.__('Code cells')}>

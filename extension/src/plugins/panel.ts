@@ -6,6 +6,7 @@ import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
 
+import { focusFromCommand } from '../components/focusHandover';
 import { ProductionPanel } from '../components/productionPanel';
 import { productionIcon } from '../icons';
 import { CommandIDs, IProductionPanel } from '../tokens';
@@ -51,10 +52,33 @@ const panelPlugin: JupyterFrontEndPlugin<IProductionPanel> = {
         }
       },
       execute: args => {
-        if (typeof args.section === 'string') {
-          panel.expandSection(args.section);
+        const section = typeof args.section === 'string' ? args.section : undefined;
+        if (section !== undefined) {
+          panel.expandSection(section);
         }
         app.shell.activateById(panel.id);
+        // A keyboard user is taken to what was opened (Escape goes back to the notebook).
+        const target = panel.focusTarget(section);
+        if (target !== null) {
+          focusFromCommand(target, app.shell.currentWidget?.node ?? null);
+        }
+      }
+    });
+
+    // Escape in the panel (schema/plugin.json): where the G shortcuts tag cells again.
+    app.commands.addCommand(CommandIDs.returnToNotebook, {
+      label: trans.__('Return to the Notebook'),
+      caption: trans.__(
+        'Give the keyboard focus back to the notebook the Production panel follows, in command mode'
+      ),
+      execute: () => {
+        // With no notebook open it does nothing (disabled, its Escape would warn in the console).
+        const notebook = panel.notebook;
+        if (notebook === null) {
+          return;
+        }
+        notebook.content.mode = 'command';
+        app.shell.activateById(notebook.id);
       }
     });
 
