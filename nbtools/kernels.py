@@ -5,7 +5,8 @@ a worker launches the next kernel right after it reports a result, and the kerne
 the worker waits for work. A used kernel is asked to shut down (on its shell channel:
 :func:`_ask_to_exit`) and killed (with its children) if it has not exited by a short deadline,
 so a kernel that does not stop (a cell still running) never delays a result and a worker holds
-one kernel at a time (plus the one booting).
+one kernel at a time (plus the one booting). One known to be still executing a cell (its run
+timed out) is killed at once, never asked.
 """
 
 from __future__ import annotations
@@ -196,8 +197,9 @@ def _clean_up(km: AsyncKernelManager) -> None:
         shutil.rmtree(files, ignore_errors=True)
 
 
-def _kill_unused(kernel: Kernel) -> None:
-    """Kill a started kernel that ran nothing, wait until it is gone and remove its files."""
+def _kill(kernel: Kernel) -> None:
+    """Kill a started kernel (one that ran nothing, or one still executing a cell: asked to
+    shut down, neither would answer soon), wait until it is gone and remove its files."""
     shutil.rmtree(kernel.artifacts_dir, ignore_errors=True)
     _discard(kernel.km, kernel.kc)
 
@@ -413,7 +415,7 @@ class KernelSource:
         except BaseException:
             # it ran nothing: killed now, not asked to shut down (a kernel stuck starting
             # would not answer, and the command would return before it was gone)
-            _kill_unused(kernel)
+            _kill(kernel)
             raise
         return kernel
 
@@ -441,15 +443,20 @@ class KernelSource:
             self._last = (kernel_name, cwd)
             self._ready = self._start(kernel_name, cwd)
 
-    def retire(self, kernel: Kernel, *, wait: bool | None = None) -> None:
+    def retire(self, kernel: Kernel, *, wait: bool | None = None, busy: bool = False) -> None:
         """Stop a used kernel: a shutdown request, a short grace, then SIGKILL of its group.
 
         A kernel usually exits within ≈ 50 ms of the request (its exit handlers run, what the
         notebook left open is flushed: :func:`_ask_to_exit`); one that does not (a cell still
         running) is killed at the deadline, and so is anything it started. Without ``wait``
         (default: :attr:`wait_for_exit`) the grace runs off this process's path: a detached
-        ``sh`` kills the group when it is over, so nothing waits for the exit.
+        ``sh`` kills the group when it is over, so nothing waits for the exit. A kernel known
+        to be ``busy`` still executing a cell (its run timed out) would answer only after that
+        cell: it is killed at once, never asked, and this waits until it is gone.
         """
+        if busy:
+            _kill(kernel)
+            return
         wait = self.wait_for_exit if wait is None else wait
         shutil.rmtree(kernel.artifacts_dir, ignore_errors=True)
         group = kernel_group(kernel.km)
@@ -479,7 +486,7 @@ class KernelSource:
         The zygote, if any, ends too, with any kernel it forked that is still running."""
         if self._ready is not None:
             kernel, self._ready = self._ready, None
-            _kill_unused(kernel)
+            _kill(kernel)
         if self.zygote is not None:
             self.zygote.close()
         sweep_leftovers()

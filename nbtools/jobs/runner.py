@@ -380,8 +380,13 @@ def execute_run(
                 if interrupt is None or not interrupt.requested():
                     kernels.warm()
                 # A run that did not succeed may have left a cell (and its children)
-                # running: its kernel is stopped before the run's command returns.
-                kernels.retire(kernel, wait=True if ended["status"] != SUCCEEDED else None)
+                # running: its kernel is stopped before the run's command returns; one that
+                # timed out is still executing its cell (or was killed): killed, not asked.
+                kernels.retire(
+                    kernel,
+                    wait=True if ended["status"] != SUCCEEDED else None,
+                    busy=ended["status"] == TIMED_OUT,
+                )
     return str(ended["status"])
 
 

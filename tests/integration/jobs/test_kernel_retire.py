@@ -5,6 +5,7 @@ grace (SIGKILL) meanwhile."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from jupyter_core.utils import run_sync
 from nbtools import kernels as kernels_module
 from nbtools.kernels import KernelSource
 from nbtools.zygote import Zygote
+from tests.conftest import NotebookFactory, nbtools
 from tests.integration.jobs.conftest import gone, wait_until
 
 pytestmark = pytest.mark.slow
@@ -76,3 +78,30 @@ def _reaped(zygote: Zygote, zygote_pid: int, pid: int) -> int | None:
     while (code := zygote.exit_code(zygote_pid, pid)) is None and time.monotonic() < deadline:
         time.sleep(0.05)
     return code
+
+
+#: A cell that ends a tenth of a second past a one-second cell timeout.
+OVERRUNS = "import time\ntime.sleep(1.1)"
+#: A run's first cell: its kernel's pid in ``kernel.pid``, and an exit handler leaving
+#: ``exited``, which only a kernel that exits by itself runs (never one killed).
+NOTES_ITS_EXIT = (
+    "import atexit, os\n"
+    "open('kernel.pid', 'w').write(str(os.getpid()))\n"
+    "atexit.register(open, os.path.abspath('exited'), 'w')"
+)
+
+
+def test_a_timed_out_run_s_kernel_is_killed_without_being_asked_to_shut_down(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """A kernel still executing the cell that timed out answers a shutdown request only after
+    that cell: it was asked anyway, and waited for, before it was killed. Here the cell ends
+    soon after its timeout, so a kernel asked would answer and exit by itself, its exit
+    handler run; it is killed at once instead, never asked."""
+    notebook_factory("nb.ipynb", [("code", NOTES_ITS_EXIT, []), ("code", OVERRUNS, [])])
+    result = nbtools(tmp_path, "run", "--json", "nb.ipynb", "--cell-timeout", "1")
+    assert result.exit_code == 1, result.output
+    model = json.loads(result.stdout)
+    assert (model["status"], model["error"]["name"]) == ("timed_out", "CellTimeoutError")
+    assert gone(int((tmp_path / "kernel.pid").read_text()))  # before the command returned
+    assert not (tmp_path / "exited").exists()  # killed: never asked to exit
