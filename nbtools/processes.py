@@ -221,7 +221,10 @@ def kill_tree(pid: int | None, groups: Iterable[int] = ()) -> None:
     """SIGKILL ``pid``, every process it started, and every process of ``groups``.
 
     Waits (up to 2 s) until every process found is gone, or a zombie its parent has still to
-    reap (this process reaps its own children among them), so the caller can rely on it.
+    reap, so the caller can rely on it: this process reaps its own children among them, and
+    never waits for another parent's reaping. A supervised kernel's own process, killed with
+    its supervisor (this process's child), is orphaned to init, which may look only seconds
+    later (≈ 2 s in some VMs and containers): the kill does not wait for that.
     """
     import psutil
 
@@ -230,6 +233,7 @@ def kill_tree(pid: int | None, groups: Iterable[int] = ()) -> None:
         with contextlib.suppress(psutil.NoSuchProcess):
             root = psutil.Process(pid)
             tree = [*root.children(recursive=True), root]
+    ours = [process for process in tree if _parent(process) == os.getpid()]
     killed = {group for group in groups if group > 1 and group != os.getpgrp()}
     members = [process for process in _members(killed) if process not in tree]
     for group in killed:
@@ -238,8 +242,18 @@ def kill_tree(pid: int | None, groups: Iterable[int] = ()) -> None:
     for process in tree:
         with contextlib.suppress(psutil.NoSuchProcess):
             process.kill()
-    psutil.wait_procs(tree, timeout=2)
-    _wait_ended(members, timeout=2.0)
+    psutil.wait_procs(ours, timeout=2)
+    _wait_ended([process for process in tree if process not in ours] + members, timeout=2.0)
+
+
+def _parent(process: Any) -> int | None:
+    """The pid of the parent of a :class:`psutil.Process` (None: it is gone)."""
+    import psutil
+
+    try:
+        return int(process.ppid())
+    except psutil.Error:
+        return None
 
 
 def _members(groups: set[int]) -> list[Any]:

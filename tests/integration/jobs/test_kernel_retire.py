@@ -17,7 +17,7 @@ from nbtools import kernels as kernels_module
 from nbtools.kernels import KernelSource
 from nbtools.zygote import Zygote
 from tests.conftest import NotebookFactory, nbtools
-from tests.integration.jobs.conftest import gone, wait_until
+from tests.integration.jobs.conftest import gone, group_gone, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -105,3 +105,25 @@ def test_a_timed_out_run_s_kernel_is_killed_without_being_asked_to_shut_down(
     assert (model["status"], model["error"]["name"]) == ("timed_out", "CellTimeoutError")
     assert gone(int((tmp_path / "kernel.pid").read_text()))  # before the command returned
     assert not (tmp_path / "exited").exists()  # killed: never asked to exit
+
+
+def test_a_killed_wrapper_kernel_leaves_no_process_and_its_supervisor_reaped(
+    tmp_path: Path, wrapper_kernel: str
+) -> None:
+    """A kernel spec that runs no ``python -m`` (a shell script) runs under a supervisor, this
+    process's child; the kernel is the supervisor's. Killed together, the kernel is orphaned
+    to init, which reaps it when it next looks (≈ 2 s later in some VMs): the kill
+    waited for that (1.4 to 1.8 s per kill here). It reaps its own child, the supervisor,
+    and takes the kernel's zombie as ended: nothing of the kernel runs once it returns."""
+    kernels = KernelSource(prestart=False)
+    try:
+        kernel = kernels.take(wrapper_kernel, tmp_path)
+        supervisor = psutil.Process(kernel.km.provisioner.pid)  # type: ignore[union-attr]
+        (child,) = supervisor.children()
+        kernels.retire(kernel, busy=True)  # the kill path: a kernel still executing a cell
+    finally:
+        kernels.close()
+    assert not supervisor.is_running()  # reaped, not left a zombie of this process
+    assert gone(child.pid)  # dead, maybe still init's zombie
+    assert child.pid not in [process.pid for process in psutil.Process().children()]
+    assert group_gone(supervisor.pid)
