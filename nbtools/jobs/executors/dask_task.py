@@ -2,10 +2,16 @@
 
 Each worker thread keeps its own kernel source (a kernel pre-started after every run), and
 each worker process one project per store; both live as long as the worker process.
+
+The kernel calls of a run (jupyter_client's, nbclient's) run on an asyncio event loop that
+jupyter_core keeps per context; Dask runs every task in a new context, so each task gets a loop
+of its own, which the task closes as it ends (:func:`_close_task_loop`): left open, every run
+held its loop's selector and wake-up pipe (three file descriptors) for the worker's life.
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import threading
 from pathlib import Path
@@ -53,10 +59,36 @@ def run_on_worker(request: RunRequest) -> str | None:
 
     project, worker = _project(request), worker_id()
     remote = f"{get_worker().address} ({worker})"
-    status = execute_run(project, request, _kernels(), worker=worker, remote=remote)
+    try:
+        status = execute_run(project, request, _kernels(), worker=worker, remote=remote)
+    finally:
+        _close_task_loop()
     if status is None:
         return _end_lost_attempt(project, request, worker)
     return status
+
+
+async def _running_loop() -> asyncio.AbstractEventLoop:
+    return asyncio.get_running_loop()
+
+
+def _close_task_loop() -> None:
+    """Close the event loop this task's kernel calls ran on, as ``asyncio.run`` closes its
+    own: what is still pending on it cancelled, its async generators finalized. The kernel
+    pre-started for the next run has no task or reader on it (started, not yet awaited)."""
+    from jupyter_core.utils import run_sync
+
+    loop = run_sync(_running_loop)()
+    try:
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        if pending:  # (an empty gather would look for a loop of its own)
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 def _end_lost_attempt(project: Project, request: RunRequest, worker: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -39,6 +40,9 @@ from tests.integration.jobs.conftest import (
 
 pytestmark = pytest.mark.slow
 
+#: Runs after which a worker's open event loops and file descriptors are compared.
+RUNS = 8
+
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
@@ -64,6 +68,52 @@ def worker_pids(cluster: Any) -> set[int]:
 
     with Client(cluster.scheduler_address) as client:
         return set(client.run(os.getpid).values())
+
+
+def open_loops_and_fds() -> tuple[int, int]:
+    """On a worker: its event loops not closed, and its open file descriptors."""
+    loops = [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop)]
+    return sum(not loop.is_closed() for loop in loops), len(os.listdir("/proc/self/fd"))
+
+
+def workers_loops_and_fds(client: Any) -> tuple[int, int]:
+    """The open event loops and file descriptors of all the workers of ``client``'s cluster."""
+    counts = client.run(open_loops_and_fds).values()
+    return sum(loops for loops, _ in counts), sum(fds for _, fds in counts)
+
+
+def test_runs_leave_their_worker_s_event_loops_and_file_descriptors_as_they_were(
+    dask_project: Project,
+    notebook_factory: NotebookFactory,
+    cluster: Any,
+    scheduler: Scheduler,
+) -> None:
+    """jupyter_core keeps an event loop per context for the kernel calls, and Dask runs each
+    task in a new context: every run left a new loop open on its worker, with its selector
+    and wake-up pipe (three file descriptors), for the worker's life. Each task closes its
+    own now."""
+    from distributed import Client
+
+    notebook_factory("hello.ipynb", [("code", "print('hello')", [])])
+
+    executor = scheduler.executor
+    assert executor is not None
+
+    def run_all(count: int) -> None:
+        queued = [queue_run(dask_project, "hello.ipynb", {}).id for _ in range(count)]
+        for run_id in queued:
+            done = wait_for(dask_project, run_id, lambda r: r.finished_at is not None)
+            assert done.status == "succeeded", done.error_message
+        wait_until(lambda: not executor.pending())  # the tasks' ends, after their runs'
+
+    run_all(4)  # each worker thread has its pre-started kernel from here on
+    with Client(cluster.scheduler_address) as client:  # one: its connections stay open
+        loops, fds = workers_loops_and_fds(client)
+        run_all(RUNS)
+        more_loops, more_fds = workers_loops_and_fds(client)
+    assert more_loops == loops
+    # a descriptor or two come and go with Dask's own connections; a leak is 3 per run
+    assert more_fds - fds < RUNS
 
 
 def test_the_dask_executor_needs_an_address_and_is_registered() -> None:
