@@ -80,8 +80,9 @@ def _reaped(zygote: Zygote, zygote_pid: int, pid: int) -> int | None:
     return code
 
 
-#: A cell that ends a tenth of a second past a one-second cell timeout.
-OVERRUNS = "import time\ntime.sleep(1.1)"
+#: A cell that ends 0.4 s past a one-second cell timeout: soon enough for a kernel asked to shut
+#: down as the run ends (0.2 s for its answer, then 0.5 s of grace) to exit by itself.
+OVERRUNS = "import time\ntime.sleep(1.4)"
 #: A run's first cell: its kernel's pid in ``kernel.pid``, and an exit handler leaving
 #: ``exited``, which only a kernel that exits by itself runs (never one killed).
 NOTES_ITS_EXIT = (
