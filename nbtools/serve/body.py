@@ -7,6 +7,8 @@ in the service's shape (``details.fields``, :mod:`nbtools.serve.replies`):
   is read; a form, text, or a body without a Content-Type is 415. A web page can make a
   browser send those to a service on this machine without asking it first; JSON it cannot,
   so a call that does not say it is JSON is never made.
+- A body declared in another charset than UTF-8 (``application/json; charset=latin-1``) is
+  415 naming it: JSON is UTF-8 (RFC 8259), and it is not decoded otherwise.
 - A body sent with a ``Content-Encoding`` (``gzip``) is 415 naming it: it is not decoded.
 - An empty body sent as JSON is ``{}``: a function whose parameters all have defaults is
   called with none of them.
@@ -24,6 +26,7 @@ in the service's shape (``details.fields``, :mod:`nbtools.serve.replies`):
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -56,6 +59,9 @@ class ServedRoute(APIRoute):
             content_type = request.headers.get("content-type", "")
             if not _is_json(content_type):
                 return _not_json(request, content_type)
+            charset = _charset(content_type)
+            if charset is not None:
+                return _not_utf8(request, content_type, charset)
             encoding = request.headers.get("content-encoding", "").strip().lower()
             if encoding not in ("", "identity"):
                 return _compressed(request, encoding)
@@ -101,6 +107,21 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or (
         media.startswith("application/") and media.endswith("+json")
     )
+
+
+def _charset(content_type: str) -> str | None:
+    """The ``charset`` a ``Content-Type`` declares when it is not UTF-8 (``None``: UTF-8, or
+    none declared), as given (quotes aside)."""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"')
+            try:
+                utf8 = codecs.lookup(charset).name == "utf-8"
+            except LookupError:
+                utf8 = False
+            return None if utf8 else charset
+    return None
 
 
 def read_json(body: bytes) -> Any:
@@ -168,6 +189,19 @@ def _compressed(request: Request, encoding: str) -> JSONResponse:
         },
         status_code=415,
         headers={"Accept-Encoding": "identity"},
+    )
+
+
+def _not_utf8(request: Request, content_type: str, charset: str) -> JSONResponse:
+    setattr(request.state, ERROR_KEY, "unsupported-media-type")
+    return JSONResponse(
+        {
+            "error": "unsupported-media-type",
+            "message": f"The request body must be JSON in UTF-8 (RFC 8259), not {charset}: "
+            "send it as UTF-8, with 'Content-Type: application/json' (or charset=utf-8).",
+            "details": {"content_type": content_type, "charset": charset},
+        },
+        status_code=415,
     )
 
 

@@ -210,3 +210,46 @@ def test_a_compressed_body_is_415_naming_its_encoding(limited: TestClient) -> No
         'nbtools_serve_errors_total{endpoint="/predict",type="unsupported-media-type"} 2.0'
         in metrics
     )
+
+
+def test_a_body_declared_in_a_charset_other_than_utf_8_is_415_naming_it(
+    limited: TestClient,
+) -> None:
+    """JSON is UTF-8 (RFC 8259): a body declared Latin-1 or UTF-16 was read as UTF-8 all the
+    same: ``café`` in Latin-1 a 422 "It is not UTF-8 text.", as if the client had sent bad
+    JSON, while UTF-16 was taken (its byte order mark read). Both are refused by the
+    Content-Type's charset, whatever the bytes."""
+    with limited as client:
+        latin = client.post(
+            "/predict",
+            content='{"x": 1, "tags": ["café"]}'.encode("latin-1"),
+            headers={"content-type": "application/json; charset=latin-1"},
+        )
+        utf16 = client.post(
+            "/predict",
+            content='{"x": 1}'.encode("utf-16"),
+            headers={"content-type": "application/json;charset=UTF-16"},
+        )
+        said_utf8 = [
+            client.post("/predict", content=b'{"x": 1}', headers={"content-type": given})
+            for given in (
+                "application/json; charset=utf-8",
+                'application/json; charset="UTF-8"',
+                "application/json;charset=utf8",
+                "application/json",
+            )
+        ]
+        metrics = client.get("/metrics").text
+    assert (latin.status_code, utf16.status_code) == (415, 415)
+    assert latin.json() == {
+        "error": "unsupported-media-type",
+        "message": "The request body must be JSON in UTF-8 (RFC 8259), not latin-1: send it "
+        "as UTF-8, with 'Content-Type: application/json' (or charset=utf-8).",
+        "details": {"content_type": "application/json; charset=latin-1", "charset": "latin-1"},
+    }
+    assert utf16.json()["details"]["charset"] == "UTF-16"
+    assert [reply.json() for reply in said_utf8] == [{"score": 2.0}] * 4
+    assert (
+        'nbtools_serve_errors_total{endpoint="/predict",type="unsupported-media-type"} 2.0'
+        in metrics
+    )
