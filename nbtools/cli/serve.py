@@ -55,6 +55,7 @@ def serve_options(command: F) -> F:
             setting_option(ServeSettings, "record_to", "--record-to"),
             setting_option(ServeSettings, "api_key_env", "--api-key-env"),
             setting_option(ServeSettings, "api_key_file", "--api-key-file"),
+            setting_option(ServeSettings, "public_docs", "--public-docs"),
             setting_option(ServeSettings, "timeout_seconds", "--timeout"),
             setting_option(ServeSettings, "shutdown_timeout_seconds", "--shutdown-timeout"),
             setting_option(ServeSettings, "max_body_bytes", "--max-body-bytes"),

@@ -46,6 +46,8 @@ from nbtools.serve.body import served_route
 from nbtools.serve.config import ServeSettings, api_key, load_settings
 from nbtools.serve.docs import add_docs, document_key
 from nbtools.serve.guards import (
+    DOCS_PATHS,
+    DOCS_PREFIX,
     ERROR_KEY,
     OPEN_PATHS,
     RECORDED_KEY,
@@ -418,9 +420,12 @@ def build_app(
     app.state.service = service
     add_docs(app, package, sorted(service.endpoints))
     document_key(app, lambda: bool(service.api_key), OPEN_PATHS)
+    public_docs = service.settings.public_docs
     app.add_middleware(
         Guard,
         api_key=lambda: service.api_key,
+        open_paths=OPEN_PATHS | DOCS_PATHS if public_docs else OPEN_PATHS,
+        open_prefixes=(DOCS_PREFIX,) if public_docs else (),
         max_body_bytes=service.settings.max_body_bytes,
         body_seconds=service.settings.timeout_seconds,
         served=lambda: service.served_paths,

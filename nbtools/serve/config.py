@@ -185,6 +185,14 @@ class ServeSettings(Settings):
         "service starts. Endpoints then need the key as with api_key_env.",
     ).tag(config=True)
 
+    public_docs = Bool(
+        False,
+        help="With an API key: answer the API description (/docs, its files, /openapi.json) "
+        "without it, so a browser can show the docs page (its Authorize button takes the key "
+        "for the calls tried there); every other endpoint still needs the key. It names the "
+        "served functions and their parameters to anyone who can reach the service.",
+    ).tag(config=True)
+
     record_to = StoreUrl(
         "",
         help="An nbtools store URL (e.g. sqlite:////srv/.nbtools/nbtools.db): write per-minute "

@@ -26,6 +26,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 #: Paths answered without the API key: probes must work without secrets.
 OPEN_PATHS = frozenset({"/health", "/ready"})
+#: The API description: the docs page and the OpenAPI document (the page's files are under
+#: ``/docs/``), answered without the key with ``public_docs`` (ServeSettings).
+DOCS_PATHS, DOCS_PREFIX = frozenset({"/docs", "/openapi.json"}), "/docs/"
 #: The ``request.state`` keys a handler sets for the middleware: the error's type, the values
 #: ``record()``ed, the datasets used (:mod:`nbtools.serve.uses`).
 ERROR_KEY, RECORDED_KEY, USES_KEY = "nbtools_error", "nbtools_recorded", "nbtools_uses"
@@ -58,7 +61,8 @@ async def reply(send: Send, status: int, body: bytes, headers: list[tuple[bytes,
 
 
 class Guard:
-    """Refuses requests without the API key or over the body limit, or whose body has not
+    """Refuses requests without the API key (but to ``open_paths`` and the paths under
+    ``open_prefixes``) or over the body limit, or whose body has not
     arrived ``body_seconds`` after they came (a 408: a client that stalled); answers HEAD as
     GET without the body (what load balancers' health checks send); times and counts all.
 
@@ -80,9 +84,12 @@ class Guard:
         prometheus: PrometheusMetrics,
         aggregates: MinuteAggregates | None,
         failure_told: Callable[[], bool],
+        open_paths: frozenset[str] = OPEN_PATHS,
+        open_prefixes: tuple[str, ...] = (),
     ) -> None:
         self.app = app
         self.api_key, self.max_body_bytes = api_key, max_body_bytes
+        self.open_paths, self.open_prefixes = open_paths, open_prefixes
         self.body_seconds = body_seconds
         self.served, self.known = served, known
         self.prometheus, self.aggregates = prometheus, aggregates
@@ -147,9 +154,11 @@ class Guard:
         key = self.api_key()
         headers = dict(scope["headers"])
         presented = _presented_key(headers)
+        path: str = scope["path"]
         if (
             key
-            and scope["path"] not in OPEN_PATHS
+            and path not in self.open_paths
+            and not path.startswith(self.open_prefixes)
             and not hmac.compare_digest(presented[1] if presented else b"", key.encode())
         ):
             message = (
@@ -159,6 +168,11 @@ class Guard:
                 else "This service needs an API key: send 'X-API-Key: <key>' or "
                 "'Authorization: Bearer <key>'."
             )
+            if path in DOCS_PATHS or path.startswith(DOCS_PREFIX):  # a browser's, likely
+                message += (
+                    " Its docs (/docs, /openapi.json) need it too unless it is served with "
+                    "--public-docs."
+                )
             body = error_body("unauthorized", message)
             return (401, body, [(b"www-authenticate", b"Bearer")]), "unauthorized"
         length = headers.get(b"content-length", b"")

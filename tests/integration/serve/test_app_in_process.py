@@ -442,3 +442,40 @@ def test_a_key_holding_a_lone_surrogate_deeper_in_the_body_is_named_by_its_full_
         # the function's own data: passed on as it came
         taken = client.post("/deep", content=b'{"features": {"\\ud800": 1}}', headers=headers)
         assert (taken.status_code, taken.json()) == (200, 1)
+
+
+@pytest.mark.parametrize("public_docs", [False, True])
+def test_the_api_description_is_public_only_with_public_docs(
+    scorer_package: Path, monkeypatch: pytest.MonkeyPatch, public_docs: bool
+) -> None:
+    """With an API key /docs and /openapi.json needed it, so a browser (which cannot send a
+    header) could not show the docs at all. With ``public_docs`` the page, its files and the
+    document answer without the key, the document saying how to send it (the page's
+    Authorize button); every other endpoint still needs it."""
+    monkeypatch.syspath_prepend(str(scorer_package / "src"))
+    monkeypatch.delitem(sys.modules, "scorer", raising=False)
+    monkeypatch.setenv("SCORER_KEY", "k-123")
+    settings = ServeSettings(api_key_env="SCORER_KEY", public_docs=public_docs)
+    app = create_app("scorer", {"predict": "scorer.core:predict"}, settings)
+    description = ("/docs", "/docs/assets/swagger-ui-bundle.js", "/openapi.json")
+    with TestClient(app) as browser:
+        described = {path: browser.get(path) for path in description}
+        others = {path: browser.get(path).status_code for path in ("/", "/info", "/metrics")}
+        call = browser.post("/predict", json={"x": 1})
+        keyed = browser.post("/predict", json={"x": 1}, headers={"X-API-Key": "k-123"})
+    assert others == {"/": 401, "/info": 401, "/metrics": 401}
+    assert (call.status_code, keyed.json()) == (401, {"score": 2.0})
+    statuses = {path: reply.status_code for path, reply in described.items()}
+    if not public_docs:
+        assert statuses == dict.fromkeys(description, 401)
+        assert described["/docs"].json()["message"] == (
+            "This service needs an API key: send 'X-API-Key: <key>' or 'Authorization: "
+            "Bearer <key>'. Its docs (/docs, /openapi.json) need it too unless it is served "
+            "with --public-docs."
+        )
+        return
+    assert statuses == dict.fromkeys(description, 200)
+    assert "SwaggerUIBundle" in described["/docs"].text
+    document = described["/openapi.json"].json()
+    assert sorted(document["components"]["securitySchemes"]) == ["apiKey", "bearer"]
+    assert document["paths"]["/predict"]["post"]["security"] == [{"apiKey": []}, {"bearer": []}]

@@ -256,6 +256,21 @@ def test_api_key_is_required_and_never_logged(scorer_package: Path, serve: Serve
     assert key not in log
 
 
+def test_public_docs_shows_the_docs_to_a_browser_and_keeps_the_calls_keyed(
+    scorer_package: Path, serve: Serve
+) -> None:
+    """A browser, which cannot send the key, got a 401 for /docs and /openapi.json."""
+    flags = ("--api-key-env", "SCORER_KEY", "--public-docs")
+    service = serve(scorer_package, *flags, env={"SCORER_KEY": "k-1"})
+    with service.client() as browser:
+        page, document = browser.get("/docs"), browser.get("/openapi.json")
+        call, info = browser.post("/predict", json={"x": 1}), browser.get("/info")
+    service.stop()
+    assert (page.status_code, document.status_code) == (200, 200), service.output
+    assert "apiKey" in document.json()["components"]["securitySchemes"]
+    assert (call.status_code, info.status_code) == (401, 401)
+
+
 def test_an_api_key_file_is_read_by_every_worker_and_never_logged(
     scorer_package: Path, serve: Serve, tmp_path: Path
 ) -> None:
