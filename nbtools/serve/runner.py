@@ -8,7 +8,8 @@ A stop asked for (SIGTERM, SIGINT, or the end of standard input with ``stop_on_e
 graceful, with one or several workers: the requests in flight are answered (those still
 running at the shutdown timeout are cut, and counted), the workers end, a line on standard
 error says so, and the exit code is 0, as supervisors (systemd, Docker, Kubernetes) expect
-of a service they stopped.
+of a service they stopped. SIGHUP restarts the workers of ``--workers N`` one by one
+(uvicorn's supervisor) and is ignored, said in the log, by one worker.
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ CHOOSE_HOST = (
 )
 #: The signals that stop the service gracefully (exit 0).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: The signal that restarts the workers of ``--workers N`` (uvicorn's supervisor), ignored by
+#: one worker (:meth:`Stop.hang_up`); none on Windows.
+HANGUP = getattr(signal, "SIGHUP", None)
 #: The listening socket's queue of connections not accepted yet: uvicorn's own (it sets it
 #: again when it serves), holding those made while the service starts.
 BACKLOG = 2048
@@ -294,6 +298,17 @@ class Stop:
         for number in STOP_SIGNALS:
             signal.signal(number, self.handle)
 
+    def hang_up(self, _number: int, _frame: FrameType | None) -> None:
+        """SIGHUP, which uvicorn's supervisor of several workers takes (it restarts them one
+        by one, its own handler in place of this one): one worker has no other to take over
+        while it would load the package again, so the signal is ignored, said in the log,
+        where it killed the service (exit 129) with the requests in flight."""
+        log.info(
+            "SIGHUP ignored: one worker has no other to take over while it restarts (serve "
+            "with --workers 2 or more to have SIGHUP restart the workers one by one, or "
+            "restart the service)"
+        )
+
     def stopped(self, *, waited: bool = True, cut: int = 0) -> int:
         """Say on standard error that the service stopped as asked (``waited``: for the
         requests in flight; not after a second Ctrl-C), and how many requests in flight the
@@ -315,10 +330,13 @@ class Stop:
 
 @contextlib.contextmanager
 def stop_signals() -> Iterator[Stop]:
-    """While serving, SIGINT and SIGTERM are the graceful stop of :class:`Stop`; the
-    handlers they had before come back afterwards."""
+    """While serving, SIGINT and SIGTERM are the graceful stop of :class:`Stop`, and SIGHUP
+    is ignored (:meth:`Stop.hang_up`) unless uvicorn's supervisor of several workers takes it;
+    the handlers they had before come back afterwards."""
     stop = Stop()
     previous = {number: signal.signal(number, stop.handle) for number in STOP_SIGNALS}
+    if HANGUP is not None:
+        previous[HANGUP] = signal.signal(HANGUP, stop.hang_up)
     try:
         yield stop
     finally:
