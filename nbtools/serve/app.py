@@ -60,8 +60,8 @@ from nbtools.serve.guards import (
 from nbtools.serve.info import loaded_artifacts, service_info
 from nbtools.serve.large import LARGE_BYTES, LargeBody, TrimmedValidationError, counted
 from nbtools.serve.problems import invalid_reply
-from nbtools.serve.replies import error_responses, result_annotation
-from nbtools.serve.results import InvalidResultError, result_json
+from nbtools.serve.replies import error_responses, result_annotation, streamed
+from nbtools.serve.results import InvalidResultError, is_large, large_result_json, result_json
 from nbtools.serve.signature import call_arguments, request_model
 from nbtools.serve.startup import (
     IMPORT_FAILURES,
@@ -290,8 +290,11 @@ class Service:
             for result in results:
                 if isinstance(result, Mapping):
                     recorded.extend(result.items())
+        answer = results[0] if single else results
         try:
-            body = result_json(results[0] if single else results)
+            if is_large(answer):  # written in pieces, other requests answered meanwhile
+                return streamed(await anyio.to_thread.run_sync(large_result_json, answer))
+            body = result_json(answer)
         except InvalidResultError as error:
             error_id = uuid.uuid4().hex[:16]
             setattr(request.state, ERROR_KEY, "invalid-result")

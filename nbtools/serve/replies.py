@@ -1,4 +1,5 @@
-"""What a served function's endpoints answer, as its OpenAPI document describes them.
+"""What a served function's endpoints answer, as its OpenAPI document describes them; and
+the reply of a large result, sent in parts (:func:`streamed`).
 
 Every error reply has one shape, ``{"error", "message", "details"}``
 (:func:`nbtools.serve.guards.error_body`); the document names each status a function's
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, TypeAdapter
 
 log = logging.getLogger("nbtools.serve")
@@ -95,3 +97,18 @@ def error_responses(*, keyed: bool, max_batch: int | None) -> dict[int | str, di
         status: {"model": InvalidInputReply if status == 422 else ErrorReply, "description": text}
         for status, text in documented.items()
     }
+
+
+def streamed(parts: list[bytes]) -> StreamingResponse:
+    """The reply carrying a large result's JSON ``parts``
+    (:func:`nbtools.serve.results.large_result_json`), sent one by one with their whole
+    length: the event loop answers other requests between two of them."""
+
+    async def sent() -> AsyncIterator[bytes]:
+        for part in parts:
+            yield part
+
+    length = str(sum(len(part) for part in parts))
+    return StreamingResponse(
+        sent(), media_type="application/json", headers={"content-length": length}
+    )
