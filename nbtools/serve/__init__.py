@@ -12,7 +12,7 @@ notebook's module-level code runs there, e.g. loading a model), then each served
 ``/metrics``, ``/openapi.json`` and ``/docs``. :class:`~nbtools.serve.config.ServeSettings` holds the limits, the
 API key and where live-traffic aggregates go; ``nbtools serve`` runs it with uvicorn.
 FastAPI is imported only by :mod:`nbtools.serve.app` and the modules only it imports (``body``,
-``docs``), never on the CLI's start-up path.
+``docs``, ``replies``), never on the CLI's start-up path.
 
 A serving package's ``__init__`` imports its modules inside :func:`importing`: Python imports
 the package before its ``__main__`` or its console script reads the command, so when that
