@@ -21,17 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nbtools.errors import NbtoolsError
 from nbtools.kernel_files import (
     KERNEL_FILES_PREFIX,
     artifacts_dir,
     files_dir,
-    last_line,
     output_file,
     sweep_leftovers,
 )
+from nbtools.kernel_ready import until_ready
 from nbtools.notebooks import Notebook, kernel_name
-from nbtools.processes import LIMIT_ERRORS, START_ADVICE, kill_tree
+from nbtools.processes import kill_tree
 from nbtools.provisioner import launches_locally, watched_provisioner
 
 if TYPE_CHECKING:
@@ -53,9 +52,6 @@ SHUTDOWN_GRACE_SECONDS = 0.5
 SHUTDOWN_REPLY_SECONDS = 0.2
 #: Seconds to wait for a new kernel to answer.
 STARTUP_TIMEOUT_SECONDS = 60
-#: Seconds at most between two looks at a starting kernel: its request for an answer sent
-#: again, its life checked (:func:`_until_ready`).
-READY_POLL_SECONDS = 1.0
 #: The environment variable naming the kernel's artifacts directory (see :class:`Kernel`).
 ARTIFACTS_DIR_ENV = "NBTOOLS_ARTIFACTS_DIR"
 #: Options of the IPython kernels (``-m ipykernel_launcher``) nbtools starts: no SQLite input
@@ -204,66 +200,6 @@ def _kill(kernel: Kernel) -> None:
     _discard(kernel.km, kernel.kc)
 
 
-class KernelStartError(NbtoolsError):
-    """A kernel that was started never answered, or died before it did."""
-
-
-def _why(said: str | None) -> str:
-    """The end of the error of a kernel that exited having said ``said`` last, with what to do
-    when that names a limit of the machine (libzmq's ``Too many open files (src/….cpp:N)``)."""
-    if not said:
-        return "."
-    limit = any(os.strerror(code) in said for code in LIMIT_ERRORS)
-    return f" (its last line: {said})." + (f" {START_ADVICE}" if limit else "")
-
-
-def died_saying(said: str | None) -> str:
-    """The error of a run whose kernel died as it ran, having said ``said`` last meanwhile
-    (:func:`~nbtools.kernel_files.last_line` of what it wrote since the run started; None:
-    nothing): "kernel died", with that line."""
-    return "kernel died" + (_why(said) if said else "")
-
-
-async def _until_ready(kernel: Kernel, timeout: float, setting: str | None = None) -> None:
-    """Wait until the kernel answers on shell and its IOPub subscription delivers.
-
-    Like ``wait_for_ready`` without its fixed 0.2 s IOPub drain: one IOPub message (the
-    status of our own request) proves the subscription is live, so no output can be lost.
-    The request is sent again every :data:`READY_POLL_SECONDS`, when the kernel's life is
-    checked too: a kernel that exits meanwhile (killed, or crashed at start) ends the wait
-    then; one still silent at ``timeout`` (no wait lasts past it) fails the wait, its error
-    naming the ``setting`` that gives it longer, if any.
-    """
-    from queue import Empty
-
-    kc, deadline = kernel.kc, time.monotonic() + timeout
-
-    def left() -> float:  # each wait ends at the deadline at the latest
-        return max(0.0, min(READY_POLL_SECONDS, deadline - time.monotonic()))
-
-    while True:
-        kc.kernel_info()
-        try:
-            await kc.get_shell_msg(timeout=left())
-            await kc.get_iopub_msg(timeout=left())
-            return
-        except Empty:
-            if not await kernel.km.is_alive():
-                said = last_line(kernel.km.connection_file)
-                raise KernelStartError(
-                    f"kernel `{kernel.name}` exited before it answered{_why(said)}",
-                    kernel=kernel.name,
-                    output=said,
-                ) from None
-            if time.monotonic() >= deadline:
-                longer = f"; give it longer with {setting}" if setting else ""
-                raise KernelStartError(
-                    f"kernel `{kernel.name}` did not start within {timeout:g} s{longer}.",
-                    kernel=kernel.name,
-                    timeout=timeout,
-                ) from None
-
-
 #: Milliseconds between a client socket's attempts to connect to a kernel that has not bound
 #: its sockets yet (zmq's default, 100 ms, made a kernel seem to start up to 0.1 s late).
 RECONNECT_INTERVAL_MS = 10
@@ -410,7 +346,7 @@ class KernelSource:
             if attach is not None:
                 attach(kernel)
             if not kernel.ready:
-                _run(_until_ready, kernel, timeout, self.timeout_setting)
+                _run(until_ready, kernel.name, kernel.km, kernel.kc, timeout, self.timeout_setting)
                 kernel.ready = True
         except BaseException:
             # it ran nothing: killed now, not asked to shut down (a kernel stuck starting

@@ -28,6 +28,14 @@ class RunNotRecordedError(StoreError):
     exit_code = 1
 
 
+class RunInterruptedError(NbtoolsError):
+    """A run's :class:`~nbtools.jobs.watchdog.Interrupt` (a signal to ``nbtools run``, its
+    scheduler gone) came before its kernel was taken: the run ends as the interrupt says
+    (cancelled, or lost) without waiting for the kernel."""
+
+    exit_code = 1
+
+
 class ExecutorStartError(NbtoolsError):
     """The executor could not start its workers (no file descriptor or process left, say):
     the machine's limit, not the input, so exit 1; the workers it had started are stopped."""

@@ -28,14 +28,15 @@ from nbtools.errors import NbtoolsError, NotFoundError
 from nbtools.infiles import read_regular
 from nbtools.jobs import events, run_files, runs, storage
 from nbtools.jobs.engine import register_engine
-from nbtools.jobs.errors import RunNotRecordedError
+from nbtools.jobs.errors import RunInterruptedError, RunNotRecordedError
 from nbtools.jobs.events import RunStartedInBackground
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.preparation import Prepared, prepare, source_index
 from nbtools.jobs.tables import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.jobs.watchdog import HEARTBEAT_SECONDS, INTERRUPTED, Interrupt, Watchdog
 from nbtools.kernel_files import last_line, output_size
-from nbtools.kernels import Kernel, KernelSource, died_saying
+from nbtools.kernel_ready import died_saying
+from nbtools.kernels import Kernel, KernelSource
 from nbtools.limits import MAX_BYTES_ENV
 from nbtools.store.database import store_failure
 
@@ -113,9 +114,6 @@ def _outcome(
     """Classify how the run ended (``prepared`` is None when it failed before executing);
     ``kernel_said``: the last line its kernel wrote to its own output while it ran, read
     when the kernel died."""
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from papermill.exceptions import PapermillExecutionError
-
     cell = progress.current_cell
     reason, interrupt = watchdog.reason, watchdog.interrupt
     if error is not None and reason is None and interrupt is not None and interrupt.requested():
@@ -151,6 +149,10 @@ def _outcome(
             return Outcome(SUCCEEDED)
         message = error.message if isinstance(error, NbtoolsError) else str(error)
         return Outcome.failed(type(error).__name__, message)
+    # not before: a run stopped before its kernel answered imports no papermill to end
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
     if isinstance(error, PapermillExecutionError):
         return Outcome.failed(
             error.ename, _without_cell_file(error.evalue), source_index(prepared, error.cell_index)
@@ -390,6 +392,13 @@ def execute_run(
     return str(ended["status"])
 
 
+def _unless_interrupted(watchdog: Watchdog) -> None:
+    """Raise :class:`RunInterruptedError` if the run's interrupt came (while it was queued,
+    prepared): then nothing is prepared nor imported for it, and no kernel waited for."""
+    if watchdog.interrupt is not None and watchdog.interrupt.requested():
+        raise RunInterruptedError(watchdog.interrupt.reason)
+
+
 def _execute(
     project: Project,
     run: Run,
@@ -415,6 +424,7 @@ def _execute(
         return None if kernel is None else last_line(kernel.km.connection_file, said_from)
 
     try:
+        _unless_interrupted(watchdog)
         raw, cwd = _read_input(project, run, request, remote)
         prepared = prepare(project, run, worker, raw, cwd, kept)
         progress.cells_total = prepared.cells
@@ -424,6 +434,7 @@ def _execute(
             )
         )
         lineage = RunStartedInBackground(prepared.start)
+        _unless_interrupted(watchdog)
         register_engine()  # imports papermill while the kernel boots (nbtools run), not after
         kernel = kernels.take(
             prepared.kernel_name,

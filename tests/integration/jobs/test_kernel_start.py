@@ -25,7 +25,8 @@ from nbtools.jobs.runner import execute_run
 from nbtools.jobs.runs import get_run
 from nbtools.jobs.submit import queue_run
 from nbtools.kernel_files import ARTIFACTS_PREFIX, KERNEL_FILES_PREFIX
-from nbtools.kernels import RECONNECT_INTERVAL_MS, Kernel, KernelSource, KernelStartError
+from nbtools.kernel_ready import KernelStartError
+from nbtools.kernels import RECONNECT_INTERVAL_MS, Kernel, KernelSource
 from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, run_python

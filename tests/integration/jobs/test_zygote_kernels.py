@@ -22,7 +22,8 @@ from nbtools.jobs.executors.local import LocalExecutor
 from nbtools.jobs.run_files import output_files
 from nbtools.jobs.runs import get_run
 from nbtools.jobs.submit import queue_run
-from nbtools.kernels import ARTIFACTS_DIR_ENV, KernelSource, KernelStartError
+from nbtools.kernel_ready import KernelStartError
+from nbtools.kernels import ARTIFACTS_DIR_ENV, KernelSource
 from nbtools.processes import START_ADVICE
 from nbtools.project import Project
 from nbtools.zygote import Zygote

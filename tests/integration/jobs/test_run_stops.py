@@ -1,0 +1,104 @@
+"""``nbtools run -o OUT`` stopped by a real SIGTERM at each phase a test reaches for sure (the
+command held at a file it opens, :mod:`tests.held`), its kernel slow to start: the command
+exits 143 soon, its kernel gone, and OUT never left holding an earlier run's notebook
+(docs/jobs.md, "nbtools run -o FILE")."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from nbtools.kernel_ready import READY_POLL_SECONDS
+from nbtools.project import Project
+from tests import held
+from tests.conftest import NotebookFactory, nbtools, opened_for_writing
+from tests.integration.jobs.conftest import processes_with
+
+pytestmark = pytest.mark.slow
+
+#: Sleeps (``argv[1]`` seconds), then becomes an ipykernel: a kernel slow to start.
+SLOW = (
+    "import runpy, sys, time; time.sleep(float(sys.argv[1])); "
+    "sys.argv = ['ipykernel_launcher', '-f', sys.argv[2]]; "
+    "runpy.run_module('ipykernel_launcher', run_name='__main__')"
+)
+
+
+@pytest.fixture
+def slow_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Kernel spec ``slow`` (it answers after 60 s) on JUPYTER_PATH; its command line carries
+    the marker returned, to find its processes."""
+    marker = f"nbtools-test-{uuid.uuid4().hex}"
+    spec = tmp_path / "jupyter" / "kernels" / "slow"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-c", SLOW, "60", "{connection_file}", marker]
+    spec.joinpath("kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "slow", "language": "python"})
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    return marker
+
+
+@pytest.fixture
+def earlier_output(tmp_path: Path, project: Project, notebook_factory: NotebookFactory) -> Path:
+    """``out.ipynb``, a notebook nbtools wrote for ``nb.ipynb`` (whose kernel is ``slow``)
+    before, in a project whose store is migrated already: an output a later ``nbtools run -o
+    out.ipynb`` replaces without --force."""
+    notebook_factory("nb.ipynb", [("code", "x = 1", ["parameters"])], kernel="slow")
+    out = tmp_path / "out.ipynb"
+    prepared = nbtools(tmp_path, "run", "nb.ipynb", "--prepare-only", "-o", str(out))
+    assert prepared.exit_code == 0, prepared.output
+    return out
+
+
+def stopped_run(root: Path, stop: held.Stop) -> tuple[int, str, subprocess.Popen[bytes]]:
+    """``nbtools run nb.ipynb -o out.ipynb`` held at ``stop`` and sent SIGTERM there, then let
+    go on: its exit code and standard error, and a ``sleep`` of
+    :data:`READY_POLL_SECONDS` started as it was let go (the test kills it)."""
+    assert stop.fifo is not None
+    command = held.command(root, "run", "nb.ipynb", "-o", "out.ipynb", stop=stop)
+    with (root / "err.txt").open("wb") as err:
+        process = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=err)
+    writer = opened_for_writing(stop.fifo, process)
+    try:
+        process.send_signal(signal.SIGTERM)
+        clock = subprocess.Popen(["sleep", f"{READY_POLL_SECONDS:g}"])
+    finally:
+        os.close(writer)  # a stop that did not end the command: it goes on from there
+    code = process.wait(timeout=120)
+    return code, (root / "err.txt").read_text(), clock
+
+
+def test_a_stop_while_the_kernel_starts_cancels_the_run_at_once_and_kills_the_kernel(
+    tmp_path: Path, slow_kernel: str, earlier_output: Path
+) -> None:
+    """Held as it opens the store to queue its run, its kernel booting (for 60 s). The
+    command used to wait for the kernel's next look (:data:`READY_POLL_SECONDS` after it took
+    it) and for init to reap its process, ≈ 1.5 s in all: it now exits before a ``sleep`` that
+    long, started as it was let go, has ended (no time is measured: the sleep ends after it,
+    which is all this asserts)."""
+    fifo = held.fifo(tmp_path / "hold")
+    stop = held.Stop("open", "migrate.lock", fifo=fifo)
+    code, stderr, clock = stopped_run(tmp_path, stop)
+    try:
+        assert clock.poll() is None, "the command exited after the sleep"
+    finally:
+        clock.kill()
+        clock.wait()
+    assert code == 143, stderr
+    assert processes_with(slow_kernel) == []
+    assert not earlier_output.exists()
+    assert stderr.splitlines() == [
+        "No executed notebook: run 1 ended before its first cell; out.ipynb, an earlier "
+        "run's, was removed."
+    ]
+    shown = json.loads(nbtools(tmp_path, "runs", "show", "1", "--json").stdout)
+    assert shown["status"] == "cancelled"
+    assert shown["error"]["message"] == "nbtools run received SIGTERM."
