@@ -13,6 +13,7 @@ from nbtools.cli.run import execute_here, prepare_output
 from nbtools.errors import CheckFailedError
 
 if TYPE_CHECKING:
+    from nbtools.cli.run_stops import RunStops
     from nbtools.kernels import KernelSource
     from nbtools.lineage import Reproduction
 
@@ -50,7 +51,7 @@ def reproduce(
     cli_ctx: CliContext,
     run_id: int,
     same_env: bool,
-    output: Path | None,
+    stops: RunStops,
     force: bool,
     as_json: bool,
     log_output: bool,
@@ -60,13 +61,14 @@ def reproduce(
     start_timeout: int,
 ) -> None:
     """Run ``run_id``'s notebook version with its parameters again, here and now, in
-    ``kernels``, its kernel given ``start_timeout`` seconds to start (``--same-env``: exit 1
-    without running if the environment changed)."""
+    ``kernels``, its kernel given ``start_timeout`` seconds to start, its executed notebook
+    written to ``stops.output`` (``--same-env``: exit 1 without running if the environment
+    changed)."""
     from nbtools.lineage import plan_reproduction, queue_reproduction
 
     project = cli_ctx.project
     reproduction = plan_reproduction(project, run_id)
-    prepare_output(project, output, force, reproduction.version.path)
+    prepare_output(project, stops.output, force, reproduction.version.path)
     if not as_json:
         print_reproduction(reproduction)
     if same_env and reproduction.drift is None:
@@ -84,7 +86,7 @@ def reproduce(
         lambda token: (
             queue_reproduction(project, reproduction, claim=token, actor=cli_ctx.actor).id
         ),
-        output,
+        stops,
         as_json,
         kernels,
         log_output=log_output,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,13 +18,13 @@ from nbtools.cli.ids import ID
 from nbtools.cli.options import WholeNumber
 from nbtools.cli.paths import root_relative_option
 from nbtools.cli.run_parameters import given_parameters, parameter_option, parse_assignments
+from nbtools.cli.run_stops import RunStops
 from nbtools.errors import InvalidInputError
 from nbtools.kernels import STARTUP_TIMEOUT_SECONDS
 from nbtools.project import Project
 from nbtools.unused_imports import skip_format_checks
 
 if TYPE_CHECKING:
-    from nbtools.jobs import Interrupt
     from nbtools.kernels import KernelSource
 
 #: The flags of the run's fields, for errors (``--timeout``, not ``timeout_seconds``).
@@ -34,8 +33,6 @@ _FLAGS = {
     "cell_timeout_seconds": "--cell-timeout",
     "kernel_name": "--kernel",
 }
-#: Signals that cancel a run executing in ``nbtools run`` (then it exits 128 + the signal).
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 purpose_option = click.option(
     "--purpose",
@@ -96,26 +93,6 @@ def claim_token() -> str:
     return Claimer().token()
 
 
-@contextlib.contextmanager
-def _signals_cancel(interrupt: Interrupt) -> Iterator[list[int]]:
-    """While executing, SIGTERM and SIGINT cancel the run instead of killing this process.
-
-    Yields the list of signals received; the command then exits 128 + the first one.
-    """
-    received: list[int] = []
-
-    def handle(signum: int, _frame: Any) -> None:
-        received.append(signum)
-        interrupt.request(f"nbtools run received {signal.Signals(signum).name}")
-
-    previous = {signum: signal.signal(signum, handle) for signum in STOP_SIGNALS}
-    try:
-        yield received
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
 def run_kernels() -> KernelSource:
     """The kernels of one ``nbtools run``: none started ahead, none waited for at its end; a
     kernel that does not start in time fails the run naming ``--start-timeout``."""
@@ -157,7 +134,7 @@ def booted_kernels(
 def execute_here(
     cli_ctx: CliContext,
     queue: Callable[[str], int],
-    output: Path | None,
+    stops: RunStops,
     as_json: bool,
     kernels: KernelSource | None = None,
     log_output: bool = False,
@@ -169,8 +146,9 @@ def execute_here(
     """Queue a run with ``queue(claim token)``, execute it here and now (its kernel in ``cwd``,
     else the notebook's folder, failing the run unless it answers within ``start_timeout``
     seconds; ``log_output``: its outputs on standard error as they arrive; ``report_mode``:
-    its output's code inputs hidden), print it; exit 1 unless it succeeded, 130/143 after
-    SIGINT/SIGTERM (the run is cancelled)."""
+    its output's code inputs hidden), write its executed notebook to ``stops.output`` (``-o``)
+    and print it; exit 1 unless it succeeded, 130/143 after SIGINT/SIGTERM (the run is
+    cancelled: :meth:`RunStops.cancelling`)."""
     from nbtools.atomic import atomic_write
     from nbtools.cli.progress import cells_bar
     from nbtools.cli.runs import drop_earlier_output, fail_unless_succeeded, print_ended
@@ -185,10 +163,10 @@ def execute_here(
     )
     from nbtools.metrics import MetricsSettings
 
-    project = cli_ctx.project
+    project, output = cli_ctx.project, stops.output
     kernels = kernels or run_kernels()
     interrupt = Interrupt()
-    with _signals_cancel(interrupt) as received:
+    with stops.cancelling(interrupt) as received:
         try:
             jobs = cli_ctx.settings(JobsSettings)
             token = claim_token()
@@ -232,7 +210,8 @@ def execute_here(
         model = {**finished.to_wire(), **extra}
         print_ended(project, model, as_json, written)
         if output is not None and written is None:
-            click.echo(drop_earlier_output(run_id, output), err=True)
+            ended = f"run {run_id} ended before its first cell"
+            click.echo(drop_earlier_output(output, ended), err=True)
     if received:
         raise SystemExit(128 + received[0])
     fail_unless_succeeded(model)
@@ -360,88 +339,90 @@ def run(
       nbtools run --reproduce 12 --same-env
     """
     skip_format_checks()  # this process only executes a notebook (docs/performance.md)
-    if reproduce_run is not None:
-        if (
-            notebook is not None
-            or parameters
-            or parameters_file
-            or parameters_yaml is not None
-            or kernel
-            or html
-            or prepare_only
-            or {timeout, cell_timeout} != {None}
-        ):
-            raise InvalidInputError(
-                "--reproduce runs the run's own notebook version, parameters and options: "
-                "give no NOTEBOOK, -p, -f, -y, --kernel, --timeout, --cell-timeout, --html or "
-                "--prepare-only with it."
+    stops = RunStops(None if prepare_only else output)
+    with stops.before_the_run():
+        if reproduce_run is not None:
+            if (
+                notebook is not None
+                or parameters
+                or parameters_file
+                or parameters_yaml is not None
+                or kernel
+                or html
+                or prepare_only
+                or {timeout, cell_timeout} != {None}
+            ):
+                raise InvalidInputError(
+                    "--reproduce runs the run's own notebook version, parameters and options: "
+                    "give no NOTEBOOK, -p, -f, -y, --kernel, --timeout, --cell-timeout, --html or "
+                    "--prepare-only with it."
+                )
+            from nbtools.cli.reproduce import reproduce
+
+            reproduce(
+                cli_ctx,
+                reproduce_run,
+                same_env,
+                stops,
+                force,
+                as_json,
+                log_output,
+                cwd,
+                report_mode,
+                run_kernels(),
+                start_timeout,
             )
-        from nbtools.cli.reproduce import reproduce
+            return
+        if notebook is None:
+            raise InvalidInputError("Give the NOTEBOOK to run, or --reproduce RUN.")
+        if same_env:
+            raise InvalidInputError("--same-env applies only with --reproduce RUN.")
+        if prepare_only and output is None:
+            raise InvalidInputError(
+                "--prepare-only writes the prepared notebook to --output: give -o FILE.",
+                field="output",
+            )
+        from nbtools.jobs import check_timeout
 
-        reproduce(
-            cli_ctx,
-            reproduce_run,
-            same_env,
-            output,
-            force,
-            as_json,
-            log_output,
-            cwd,
-            report_mode,
-            run_kernels(),
-            start_timeout,
+        check_timeout(timeout)  # as the run checks them, before --prepare-only or a kernel boots
+        check_timeout(cell_timeout, "cell_timeout_seconds")
+        project = cli_ctx.project
+        path = project.relative(project.resolve(notebook))
+        prepare_output(project, output, force, path)
+        values: dict[str, Any] = parse_assignments(parameters)
+        from_text = parameters_file is None and parameters_yaml is None
+        if not from_text:  # checked whole before a kernel boots
+            values = given_parameters(project, path, parameters_file, parameters_yaml, values)
+        if prepare_only and output is not None:
+            _prepare_only(
+                cli_ctx, path, values, from_text, output, kernel, report_mode, purpose, as_json
+            )
+            return
+        # first: it boots while we go on
+        kernels = stops.kernels = booted_kernels(project, path, kernel, cwd)
+
+        def queue(token: str) -> int:
+            from nbtools.jobs import queue_run
+
+            return queue_run(
+                project,
+                path,
+                values,
+                trigger="cli",
+                from_text=from_text,
+                kernel_name=kernel,
+                timeout_seconds=timeout,
+                cell_timeout_seconds=cell_timeout,
+                output_html=html,
+                claim=token,
+                purpose=purpose,
+                idempotency_key=idempotency_key,
+                actor=cli_ctx.actor,
+            ).id
+
+        execute_here(
+            cli_ctx, queue, stops, as_json, kernels, log_output, cwd, report_mode, start_timeout
         )
-        return
-    if notebook is None:
-        raise InvalidInputError("Give the NOTEBOOK to run, or --reproduce RUN.")
-    if same_env:
-        raise InvalidInputError("--same-env applies only with --reproduce RUN.")
-    if prepare_only and output is None:
-        raise InvalidInputError(
-            "--prepare-only writes the prepared notebook to --output: give -o FILE.",
-            field="output",
-        )
-    from nbtools.jobs import check_timeout
-
-    check_timeout(timeout)  # as the run checks them, before --prepare-only or a kernel boots
-    check_timeout(cell_timeout, "cell_timeout_seconds")
-    project = cli_ctx.project
-    path = project.relative(project.resolve(notebook))
-    prepare_output(project, output, force, path)
-    values: dict[str, Any] = parse_assignments(parameters)
-    from_text = parameters_file is None and parameters_yaml is None
-    if not from_text:  # checked whole before a kernel boots
-        values = given_parameters(project, path, parameters_file, parameters_yaml, values)
-    if prepare_only and output is not None:
-        _prepare_only(
-            cli_ctx, path, values, from_text, output, kernel, report_mode, purpose, as_json
-        )
-        return
-    # first: it boots while we go on
-    kernels = booted_kernels(project, path, kernel, cwd)
-
-    def queue(token: str) -> int:
-        from nbtools.jobs import queue_run
-
-        return queue_run(
-            project,
-            path,
-            values,
-            trigger="cli",
-            from_text=from_text,
-            kernel_name=kernel,
-            timeout_seconds=timeout,
-            cell_timeout_seconds=cell_timeout,
-            output_html=html,
-            claim=token,
-            purpose=purpose,
-            idempotency_key=idempotency_key,
-            actor=cli_ctx.actor,
-        ).id
-
-    execute_here(
-        cli_ctx, queue, output, as_json, kernels, log_output, cwd, report_mode, start_timeout
-    )
 
 
 def _prepare_only(

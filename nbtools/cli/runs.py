@@ -131,14 +131,15 @@ def print_ended(
     print_traceback(project, model, err=True)
 
 
-def drop_earlier_output(run_id: int, output: Path) -> str:
-    """After run ``run_id`` ended with no executed notebook (before its first cell: its kernel
-    did not start, a stop while it started), remove an earlier run's executed (or prepared)
-    notebook at ``-o``'s ``output``, which a CI step would otherwise publish as this run's
-    (another file, written over only with --force, is left as it was); the line saying so."""
+def drop_earlier_output(output: Path, ended: str) -> str:
+    """After ``nbtools run`` ended with no executed notebook, as ``ended`` says (its run ended
+    before its first cell: its kernel did not start, a stop while it started; a stop before
+    the run was queued), remove an earlier run's executed (or prepared) notebook at ``-o``'s
+    ``output``, which a CI step would otherwise publish as this run's (another file, written
+    over only with --force, is left as it was); the line saying so."""
     from nbtools.jobs import is_run_output
 
-    said = f"No executed notebook: run {run_id} ended before its first cell; {output}"
+    said = f"No executed notebook: {ended}; {output}"
     target = output.resolve()
     try:
         if not target.is_file():

@@ -76,6 +76,26 @@ def stopped_run(root: Path, stop: held.Stop) -> tuple[int, str, subprocess.Popen
     return code, (root / "err.txt").read_text(), clock
 
 
+def test_a_stop_before_the_kernel_boots_removes_an_earlier_output_and_says_so(
+    tmp_path: Path, slow_kernel: str, earlier_output: Path
+) -> None:
+    """Held as it reads the notebook for its kernel's name: nothing queued, no kernel yet.
+    OUT held the earlier run's notebook after such a stop (only a run that ended removed it)."""
+    fifo = held.fifo(tmp_path / "hold")
+    code, stderr, clock = stopped_run(tmp_path, held.Stop("open", "nb.ipynb", fifo=fifo))
+    clock.kill()
+    assert code == 143, stderr
+    assert not earlier_output.exists()
+    assert stderr.splitlines() == [
+        "No executed notebook: nbtools run was stopped before it queued its run; "
+        "out.ipynb, an earlier run's, was removed.",
+        "nbtools: stopped by SIGTERM.",
+    ]
+    assert processes_with(slow_kernel) == []
+    listed = nbtools(tmp_path, "runs", "list", "--json")
+    assert json.loads(listed.stdout) == []
+
+
 def test_a_stop_while_the_kernel_starts_cancels_the_run_at_once_and_kills_the_kernel(
     tmp_path: Path, slow_kernel: str, earlier_output: Path
 ) -> None:

@@ -1,0 +1,78 @@
+"""Ctrl-C and SIGTERM during ``nbtools run`` (docs/jobs.md, "nbtools run -o FILE").
+
+Until the run is queued, a stop ends the command as it ends any (the group says so, exit 130
+or 143); on its way out :meth:`RunStops.before_the_run` kills the kernel booted ahead for the
+run and removes an earlier run's executed notebook at ``-o``, saying so on standard error, so
+that no CI step publishes it as this run's. From :meth:`RunStops.cancelling` on, a stop
+cancels the run instead: its kernel is killed, the run ends cancelled (the earlier output is
+removed then too) and the command exits 128 + the signal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from nbtools.cli.stopping import Stopped
+
+if TYPE_CHECKING:
+    from nbtools.jobs import Interrupt
+    from nbtools.kernels import KernelSource
+
+#: Signals that cancel a run executing in ``nbtools run`` (then it exits 128 + the signal).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class RunStops:
+    """The stops of one ``nbtools run`` writing ``output`` (``-o``, if any)."""
+
+    def __init__(self, output: Path | None) -> None:
+        self.output = output
+        #: The kernels of the run, one booting ahead of it, once there are.
+        self.kernels: KernelSource | None = None
+        #: The run's interrupt, once the run handles stops itself.
+        self.interrupt: Interrupt | None = None
+
+    @contextlib.contextmanager
+    def before_the_run(self) -> Iterator[None]:
+        """A stop in the block before the run handles stops itself (:meth:`cancelling`) kills
+        the kernel booted for the run and removes an earlier run's executed notebook at
+        ``-o``, saying so; a stop after the run, whose output is its own, does neither."""
+        try:
+            yield
+        except (KeyboardInterrupt, Stopped):
+            if self.interrupt is None:
+                if self.kernels is not None:
+                    self.kernels.close()
+                if self.output is not None:
+                    from nbtools.cli.runs import drop_earlier_output
+
+                    ended = "nbtools run was stopped before it queued its run"
+                    said = drop_earlier_output(self.output, ended)
+                    click.echo(said, err=True)
+            raise
+
+    @contextlib.contextmanager
+    def cancelling(self, interrupt: Interrupt) -> Iterator[list[int]]:
+        """While executing, SIGTERM and SIGINT cancel the run instead of killing this process.
+
+        Yields the list of signals received; the command then exits 128 + the first one.
+        """
+        received: list[int] = []
+
+        def handle(signum: int, _frame: Any) -> None:
+            received.append(signum)
+            interrupt.request(f"nbtools run received {signal.Signals(signum).name}")
+
+        previous = {signum: signal.signal(signum, handle) for signum in STOP_SIGNALS}
+        self.interrupt = interrupt  # after: a stop before the handlers raised, as before
+        try:
+            yield received
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
