@@ -23,6 +23,11 @@ from tests.integration.jobs.conftest import processes_with
 
 pytestmark = pytest.mark.slow
 
+#: How long the stopped command may take at most: before, it waited for its killed kernel's
+#: next look (:data:`READY_POLL_SECONDS` after it took it), then for init to reap the kernel's
+#: supervised process (≈ 1.5 s here); now it waits for neither.
+SLEEP = 2 * READY_POLL_SECONDS
+
 #: Sleeps (``argv[1]`` seconds), then becomes an ipykernel: a kernel slow to start.
 SLOW = (
     "import runpy, sys, time; time.sleep(float(sys.argv[1])); "
@@ -60,8 +65,8 @@ def earlier_output(tmp_path: Path, project: Project, notebook_factory: NotebookF
 
 def stopped_run(root: Path, stop: held.Stop) -> tuple[int, str, subprocess.Popen[bytes]]:
     """``nbtools run nb.ipynb -o out.ipynb`` held at ``stop`` and sent SIGTERM there, then let
-    go on: its exit code and standard error, and a ``sleep`` of
-    :data:`READY_POLL_SECONDS` started as it was let go (the test kills it)."""
+    go on: its exit code and standard error, and a ``sleep`` of :data:`SLEEP` started as it
+    was let go (the test kills it)."""
     assert stop.fifo is not None
     command = held.command(root, "run", "nb.ipynb", "-o", "out.ipynb", stop=stop)
     with (root / "err.txt").open("wb") as err:
@@ -69,7 +74,7 @@ def stopped_run(root: Path, stop: held.Stop) -> tuple[int, str, subprocess.Popen
     writer = opened_for_writing(stop.fifo, process)
     try:
         process.send_signal(signal.SIGTERM)
-        clock = subprocess.Popen(["sleep", f"{READY_POLL_SECONDS:g}"])
+        clock = subprocess.Popen(["sleep", f"{SLEEP:g}"])
     finally:
         os.close(writer)  # a stop that did not end the command: it goes on from there
     code = process.wait(timeout=120)
@@ -99,11 +104,9 @@ def test_a_stop_before_the_kernel_boots_removes_an_earlier_output_and_says_so(
 def test_a_stop_while_the_kernel_starts_cancels_the_run_at_once_and_kills_the_kernel(
     tmp_path: Path, slow_kernel: str, earlier_output: Path
 ) -> None:
-    """Held as it opens the store to queue its run, its kernel booting (for 60 s). The
-    command used to wait for the kernel's next look (:data:`READY_POLL_SECONDS` after it took
-    it) and for init to reap its process, ≈ 1.5 s in all: it now exits before a ``sleep`` that
-    long, started as it was let go, has ended (no time is measured: the sleep ends after it,
-    which is all this asserts)."""
+    """Held as it opens the store to queue its run, its kernel booting (for 60 s): the command
+    exits before a :data:`SLEEP` started as it was let go has ended (no time is measured: the
+    order of the two ends is what this asserts), the kernel gone."""
     fifo = held.fifo(tmp_path / "hold")
     stop = held.Stop("open", "migrate.lock", fifo=fifo)
     code, stderr, clock = stopped_run(tmp_path, stop)
