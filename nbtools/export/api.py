@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 from nbtools.errors import CheckFailedError, ConflictError, InvalidInputError
 from nbtools.export.build import Extraction, ExtractOptions, extract
 from nbtools.export.model import member_of
+from nbtools.export.staging import check_settled
 from nbtools.export.writer import (
     FileChange,
     check_output,
@@ -247,6 +248,8 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
     if request.mode not in ("preview", "check", "write"):
         raise InvalidInputError(f"Unknown mode {request.mode!r}: use preview, check or write.")
     check_output(request.out)
+    if request.mode == "check":  # a write settles it first
+        check_settled(request.out)
     nb = request.notebook if request.notebook is not None else read_notebook(request.notebook_path)
     previous = previous_manifest(request.out)
     options = request.options

@@ -17,8 +17,9 @@ package with its hash. A write stopped half-way (killed, the power lost) leaves 
 next write into the directory, under the directory's lock, settles it first
 (:func:`recover`): when every file is either in place or staged whole, it finishes the moves;
 otherwise (it was stopped while staging, before any file took its place) it removes the
-temporary files and the folders made for them. No fsync is added: a write costs one more
-``open`` (of a journal that is not there).
+temporary files and the folders made for them. A check, which writes nothing, fails on it
+(:func:`check_settled`). No fsync is added: a write costs one more ``open`` (of a journal that
+is not there).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from nbtools.digest import sha256_hex
-from nbtools.errors import InvalidInputError
+from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.export.model import MANIFEST
 from nbtools.paths import nearest_folder, resolve_inside
 
@@ -192,6 +193,23 @@ def recover(out: Path, recorded: Mapping[str, str]) -> bool:
             remove_empty_parents(target.parent, out)
     os.replace(journal, out / MANIFEST)
     return True
+
+
+def check_settled(out: Path) -> None:
+    """Fail a check of ``out`` (which changes nothing) when a write into it was stopped
+    half-way: its journal is there, and the files in place may be the old package's, the new
+    one's, or both (the manifest in place then describing them or not). The next write
+    settles it (:func:`recover`)."""
+    journal = temporary_of(out / MANIFEST)
+    if os.path.lexists(journal):
+        raise CheckFailedError(
+            f"The package in {out} is half-written: an nbtools extract writing it was stopped "
+            f"before it ended (its journal, {journal.name}, is still there). Run nbtools "
+            "extract again, without --check: it finishes or undoes that write, then writes the "
+            "package.",
+            output=str(out),
+            journal=str(journal),
+        )
 
 
 def _hash(path: Path) -> str | None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from nbtools.export.model import MANIFEST
 from tests.conftest import make_notebook
 from tests.held import KILLED, Stop, run
@@ -152,3 +154,45 @@ def test_a_killed_write_that_cannot_be_finished_is_a_clear_refusal(tmp_path: Pat
     assert code == 2
     assert "a folder where the package's file src/c/mod5.py goes" in " ".join(stderr.split())
     assert "Traceback" not in stderr
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    """Every file under ``out`` (temporary files too) with its content."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    "stop",
+    [
+        Stop("os.rename", f".{MANIFEST}.nbtools-tmp"),  # every file moved but the manifest
+        Stop("os.rename", ".nbtools-tmp", 3),  # old and new modules side by side
+        Stop("open", ".nbtools-tmp", 3),  # staging, nothing moved
+    ],
+)
+def test_a_check_of_a_half_written_package_fails_telling_to_extract_again_and_writes_nothing(
+    tmp_path: Path, stop: Stop
+) -> None:
+    """Killed (with the same notebook as the check's) just before its manifest took its
+    place, the write left every module new under the old manifest: --check said "up to
+    date", exit 0; killed earlier, it said the modules were out of date. Either way it now
+    fails (exit 1) naming the half-written package and what settles it, and changes nothing;
+    the next extraction settles it, and the check passes."""
+    out = tmp_path / "outc"
+    notebook(tmp_path / "c.ipynb", 1)
+    assert extract(tmp_path, out)[0] == 0
+    notebook(tmp_path / "c.ipynb", 2)
+    assert extract(tmp_path, out, stop)[0] == KILLED
+    left = snapshot(out)
+    check = ["extract", str(tmp_path / "c.ipynb"), "-o", str(out), "--check"]
+    checked = run(tmp_path, *check)
+    assert checked.returncode == 1, checked.stderr
+    assert " ".join(checked.stderr.split()) == (
+        f"Error: The package in {out} is half-written: an nbtools extract writing it was "
+        f"stopped before it ended (its journal, .{MANIFEST}.nbtools-tmp, is still there). "
+        "Run nbtools extract again, without --check: it finishes or undoes that write, then "
+        "writes the package."
+    )
+    assert snapshot(out) == left
+    assert extract(tmp_path, out)[0] == 0
+    assert run(tmp_path, *check).returncode == 0
+    assert leftovers(out) == []
