@@ -1,4 +1,4 @@
-"""``nbtools run -o OUT`` stopped by a real SIGTERM at each phase a test reaches for sure (the
+"""``nbtools run -o OUT`` stopped by a real SIGTERM (or SIGINT) at each phase a test reaches for sure (the
 command held at a file it opens, :mod:`tests.held`), its kernel slow to start: the command
 exits 143 soon, its kernel gone, and OUT never left holding an earlier run's notebook
 (docs/jobs.md, "nbtools run -o FILE")."""
@@ -63,9 +63,11 @@ def earlier_output(tmp_path: Path, project: Project, notebook_factory: NotebookF
     return out
 
 
-def stopped_run(root: Path, stop: held.Stop) -> tuple[int, str, subprocess.Popen[bytes]]:
-    """``nbtools run nb.ipynb -o out.ipynb`` held at ``stop`` and sent SIGTERM there, then let
-    go on: its exit code and standard error, and a ``sleep`` of :data:`SLEEP` started as it
+def stopped_run(
+    root: Path, stop: held.Stop, signum: int = signal.SIGTERM
+) -> tuple[int, str, subprocess.Popen[bytes]]:
+    """``nbtools run nb.ipynb -o out.ipynb`` held at ``stop`` and sent ``signum`` there, then
+    let go on: its exit code and standard error, and a ``sleep`` of :data:`SLEEP` started as it
     was let go (the test kills it)."""
     assert stop.fifo is not None
     command = held.command(root, "run", "nb.ipynb", "-o", "out.ipynb", stop=stop)
@@ -73,7 +75,7 @@ def stopped_run(root: Path, stop: held.Stop) -> tuple[int, str, subprocess.Popen
         process = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=err)
     writer = opened_for_writing(stop.fifo, process)
     try:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signum)
         clock = subprocess.Popen(["sleep", f"{SLEEP:g}"])
     finally:
         os.close(writer)  # a stop that did not end the command: it goes on from there
@@ -81,21 +83,29 @@ def stopped_run(root: Path, stop: held.Stop) -> tuple[int, str, subprocess.Popen
     return code, (root / "err.txt").read_text(), clock
 
 
+@pytest.mark.parametrize(
+    ("signum", "said"),
+    [
+        (signal.SIGTERM, "nbtools: stopped by SIGTERM"),
+        (signal.SIGINT, "\nnbtools: stopped by Ctrl-C"),
+    ],
+)
 def test_a_stop_before_the_kernel_boots_removes_an_earlier_output_and_says_so(
-    tmp_path: Path, slow_kernel: str, earlier_output: Path
+    tmp_path: Path, slow_kernel: str, earlier_output: Path, signum: int, said: str
 ) -> None:
     """Held as it reads the notebook for its kernel's name: nothing queued, no kernel yet.
     OUT held the earlier run's notebook after such a stop (only a run that ended removed it)."""
     fifo = held.fifo(tmp_path / "hold")
-    code, stderr, clock = stopped_run(tmp_path, held.Stop("open", "nb.ipynb", fifo=fifo))
+    stop = held.Stop("open", "nb.ipynb", fifo=fifo)
+    code, stderr, clock = stopped_run(tmp_path, stop, signum)
     clock.kill()
-    assert code == 143, stderr
+    clock.wait()
+    assert code == 128 + signum, stderr
     assert not earlier_output.exists()
-    assert stderr.splitlines() == [
+    assert stderr == (
         "No executed notebook: nbtools run was stopped before it queued its run; "
-        "out.ipynb, an earlier run's, was removed.",
-        "nbtools: stopped by SIGTERM.",
-    ]
+        f"out.ipynb, an earlier run's, was removed.\n{said}.\n"
+    )
     assert processes_with(slow_kernel) == []
     listed = nbtools(tmp_path, "runs", "list", "--json")
     assert json.loads(listed.stdout) == []
