@@ -18,7 +18,7 @@ import pytest
 from nbtools.kernel_ready import READY_POLL_SECONDS
 from nbtools.project import Project
 from tests import held
-from tests.conftest import NotebookFactory, nbtools, opened_for_writing
+from tests.conftest import NotebookFactory, exit_on_signal, nbtools, opened_for_writing
 from tests.integration.jobs.conftest import processes_with
 
 pytestmark = pytest.mark.slow
@@ -135,3 +135,27 @@ def test_a_stop_while_the_kernel_starts_cancels_the_run_at_once_and_kills_the_ke
     shown = json.loads(nbtools(tmp_path, "runs", "show", "1", "--json").stdout)
     assert shown["status"] == "cancelled"
     assert shown["error"]["message"] == "nbtools run received SIGTERM."
+
+
+def test_a_stop_before_a_reproduction_is_queued_removes_the_earlier_output_too(
+    tmp_path: Path, project: Project, notebook_factory: NotebookFactory
+) -> None:
+    """``--reproduce RUN -o OUT``, held as it reads RUN's notebook version from the store:
+    OUT, RUN's own executed notebook, used to stay."""
+    notebook_factory("nb.ipynb", [("code", "x = 1", [])])
+    out = tmp_path / "out.ipynb"
+    first = nbtools(tmp_path, "run", "nb.ipynb", "-o", str(out))
+    assert first.exit_code == 0, first.output
+    fifo = held.fifo(tmp_path / "hold")
+    stop = held.Stop("open", "pack-", fifo=fifo)
+    command = held.command(tmp_path, "run", "--reproduce", "1", "-o", "out.ipynb", stop=stop)
+    with (tmp_path / "err.txt").open("wb") as err:
+        process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=err)
+    assert exit_on_signal(fifo, process, signal.SIGTERM) == 143
+    assert not out.exists()
+    assert (tmp_path / "err.txt").read_text() == (
+        "No executed notebook: nbtools run was stopped before it queued its run; "
+        "out.ipynb, an earlier run's, was removed.\nnbtools: stopped by SIGTERM.\n"
+    )
+    runs = json.loads(nbtools(tmp_path, "runs", "list", "--json").stdout)
+    assert [run["id"] for run in runs] == [1]
