@@ -1,7 +1,7 @@
-"""``nbtools run -o OUT`` stopped by a real SIGTERM (or SIGINT) at each phase a test reaches for sure (the
-command held at a file it opens, :mod:`tests.held`), its kernel slow to start: the command
-exits 143 soon, its kernel gone, and OUT never left holding an earlier run's notebook
-(docs/jobs.md, "nbtools run -o FILE")."""
+"""``nbtools run -o OUT`` stopped by a real SIGTERM (or SIGINT) at each phase a test reaches
+for sure (the command held at a file it opens, :mod:`tests.held`), its kernel slow to start:
+the command exits 143 (130) soon, its kernel gone, and OUT never left holding an earlier
+run's notebook (docs/jobs.md, "nbtools run -o FILE")."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from nbtools.kernel_ready import READY_POLL_SECONDS
+from nbtools.processes import kill_tree
 from nbtools.project import Project
 from tests import held
 from tests.conftest import NotebookFactory, exit_on_signal, nbtools, opened_for_writing
@@ -73,13 +74,18 @@ def stopped_run(
     command = held.command(root, "run", "nb.ipynb", "-o", "out.ipynb", stop=stop)
     with (root / "err.txt").open("wb") as err:
         process = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=err)
-    writer = opened_for_writing(stop.fifo, process)
     try:
-        process.send_signal(signum)
-        clock = subprocess.Popen(["sleep", f"{SLEEP:g}"])
+        writer = opened_for_writing(stop.fifo, process)
+        try:
+            process.send_signal(signum)
+            clock = subprocess.Popen(["sleep", f"{SLEEP:g}"])
+        finally:
+            os.close(writer)  # a stop that did not end the command: it goes on from there
+        code = process.wait(timeout=120)
     finally:
-        os.close(writer)  # a stop that did not end the command: it goes on from there
-    code = process.wait(timeout=120)
+        if process.poll() is None:  # the test failed: nothing left running
+            kill_tree(process.pid)
+            process.wait()
     return code, (root / "err.txt").read_text(), clock
 
 
