@@ -104,19 +104,23 @@ def _exit_watched(km: AsyncKernelManager) -> Iterator[asyncio.Future[None] | Non
 
     pid = getattr(km.provisioner, "pid", None) if km.provisioner is not None else None
     pidfd_open = getattr(os, "pidfd_open", None)
-    if not isinstance(pid, int) or pidfd_open is None:
+    fd: int | None = None
+    gone = False
+    if isinstance(pid, int) and pidfd_open is not None:
+        try:
+            fd = pidfd_open(pid)
+        except ProcessLookupError:  # killed and reaped already
+            gone = True
+        except OSError:  # no pidfd in this system's kernel
+            pass
+    if fd is None and not gone:
         yield None
         return
     loop = asyncio.get_running_loop()
     exited: asyncio.Future[None] = loop.create_future()
-    try:
-        fd: int = pidfd_open(pid)
-    except ProcessLookupError:  # gone already: killed and reaped
+    if fd is None:
         exited.set_result(None)
         yield exited
-        return
-    except OSError:  # no pidfd in this system's kernel
-        yield None
         return
 
     def readable() -> None:  # it stays readable: read once
