@@ -24,10 +24,10 @@ from tests.integration.jobs.conftest import processes_with
 
 pytestmark = pytest.mark.slow
 
-#: How long the stopped command may take at most: before, it waited for its killed kernel's
-#: next look (:data:`READY_POLL_SECONDS` after it took it), then for init to reap the kernel's
-#: supervised process (≈ 1.5 s here); now it waits for neither.
-SLEEP = 2 * READY_POLL_SECONDS
+#: How long the stopped command may take at most: before, it waited at least for its killed
+#: kernel's next look, :data:`READY_POLL_SECONDS` after it took it (1.4-1.8 s in all here);
+#: now it takes no kernel (0.13-0.35 s here).
+SLEEP = READY_POLL_SECONDS
 
 #: Sleeps (``argv[1]`` seconds), then becomes an ipykernel: a kernel slow to start.
 SLOW = (
