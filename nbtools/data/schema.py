@@ -6,7 +6,8 @@ Feather/Arrow IPC: the file's own schema through pyarrow (only the footer/metada
 when pyarrow is installed. JSON lines: the keys of the sampled records, in first-seen order,
 with their JSON types. Compressed files (``.gz``, ``.bz2``, ...) are read through fsspec's
 compression inference. A location that cannot be read gives no schema and a note saying why;
-it never stops a dataset from being catalogued.
+it never stops a dataset from being catalogued. A local path that is no regular file (a named
+pipe, which would wait for a writer for good) is never opened.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from nbtools.urls import without_login
+from nbtools.errors import InvalidInputError
+from nbtools.infiles import check_regular
+from nbtools.urls import url_protocol, without_login
 
 #: At most this many bytes of a file are read to infer a schema.
 SAMPLE_BYTES = 4 * 1024 * 1024
@@ -76,6 +79,13 @@ def read_schema(url: str) -> SchemaReading:
         return SchemaReading(
             None, "format not recognised from the name (csv, tsv, parquet, arrow/feather, jsonl)"
         )
+    if url_protocol(url) is None:  # a local path: opening a named pipe waits for a writer
+        try:
+            check_regular(Path(url))
+        except InvalidInputError:
+            return SchemaReading(
+                None, "not a regular file (a named pipe, a device or a socket): schema not read"
+            )
     try:
         import fsspec
 

@@ -103,3 +103,25 @@ def test_every_command_given_a_named_pipe_to_read_exits_2_saying_so(
     assert NOT_REGULAR in refused.stderr
     with contextlib.suppress(OSError):
         os.close(os.open(tmp_path / "nb.ipynb", os.O_WRONLY | os.O_NONBLOCK))
+
+
+def test_a_dataset_at_a_named_pipe_is_catalogued_without_reading_it(tmp_path: Path) -> None:
+    """``data add`` read the schema of a pipe named ``.csv`` and waited for a writer for
+    good; a location that cannot be read is catalogued with a note saying why."""
+    (tmp_path / ".nbtools").mkdir()
+    (tmp_path / "data").mkdir()
+    pipe = tmp_path / "data" / "feed.csv"
+    os.mkfifo(pipe)
+    try:
+        added = nbtools(tmp_path, "data", "add", "feed", "data/feed.csv", "--json")
+        edited = nbtools(tmp_path, "data", "edit", "feed", "--json")  # reads the schema again
+    finally:
+        with contextlib.suppress(OSError):  # lets go a reader that waited on it, had one
+            os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+    for result in (added, edited):
+        assert result.returncode == 0, result.stderr
+        dataset = json.loads(result.stdout)
+        assert dataset["schema"] is None
+        assert dataset["schema_note"] == (
+            "not a regular file (a named pipe, a device or a socket): schema not read"
+        )
