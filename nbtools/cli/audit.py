@@ -11,6 +11,7 @@ from nbtools.audit import MAX_LIMIT
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli, reads_only
 from nbtools.cli.groups import Group
+from nbtools.cli.ids import ID
 from nbtools.cli.options import limit_option
 from nbtools.cli.output import print_json, print_table
 
@@ -25,7 +26,13 @@ def audit() -> None:
 @click.option("--actor", help="Only this actor's entries.")
 @click.option("--action", help="Only this action (dataset.add), or a family (dataset.*).")
 @click.option("--target", help="Only entries about this object: 'job 3', 'dataset customers'.")
-@limit_option("entries", default=100, most=MAX_LIMIT)
+@limit_option("entries", default=100, most=MAX_LIMIT, more="--before pages back")
+@click.option(
+    "--before",
+    type=ID,
+    metavar="ID",
+    help="Page back: entries older than entry ID (the last id of the previous page, in --json).",
+)
 @json_option
 @pass_cli
 @reads_only
@@ -36,6 +43,7 @@ def list_command(
     action: str | None,
     target: str | None,
     limit: int,
+    before: int | None,
     as_json: bool,
 ) -> None:
     """List audit entries, newest first."""
@@ -47,6 +55,7 @@ def list_command(
         actor=actor,
         action=action,
         target=target,
+        before=before,
         limit=limit,
     )
     if as_json:
@@ -62,7 +71,7 @@ def list_command(
         )
         for e in entries
     ]
-    filtered = any(value is not None for value in (since, actor, action, target))
+    filtered = any(value is not None for value in (since, actor, action, target, before))
     print_table(
         f"Audit ({len(entries)})",
         ("at", "actor", "action", "target", "summary"),

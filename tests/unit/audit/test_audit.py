@@ -253,3 +253,28 @@ def test_the_table_summary_leaves_out_empty_fields_and_writes_values_as_json() -
 
     summary = {"name": "nightly", "cron": None, "parameters": ["days"], "paused": False}
     assert _summary(summary) == 'name=nightly, parameters=["days"], paused=false'
+
+
+def test_the_cli_pages_back_through_the_whole_trail_with_before(tmp_path: Path) -> None:
+    """``audit list`` listed the newest ``--limit`` entries (at most 10,000) and no more: a
+    longer trail could not be exported from the CLI, only over REST (``?before=``)."""
+    project = Project(tmp_path)
+    for number in range(1, 6):
+        audit.record_now(project.store, "ana", "job.create", f"job {number}", {})
+    project.close()
+    pages, before = [], None
+    while True:
+        paging = ["--before", str(before)] if before is not None else []
+        page = _cli(tmp_path, "audit", "list", "--limit", "2", *paging, "--json")
+        if not page:
+            break
+        pages.append([entry["target"] for entry in page])
+        before = page[-1]["id"]
+    assert pages == [["job 5", "job 4"], ["job 3", "job 2"], ["job 1"]]
+    from click.testing import CliRunner
+
+    from nbtools.cli.app import cli
+
+    refused = CliRunner().invoke(cli, ["--root", str(tmp_path), "audit", "list", "--before", "x"])
+    assert refused.exit_code == 2
+    assert "--before" in refused.output
