@@ -14,9 +14,11 @@ from nbtools.cli.options import limit_option
 from nbtools.cli.output import print_fields, print_json, print_table, visible
 from nbtools.cli.paths import root_relative_location, root_relative_option
 from nbtools.data import CLASSIFICATIONS, MAX_SEARCH_LIMIT
+from nbtools.errors import CheckFailedError
 
 if TYPE_CHECKING:
     from nbtools.data import Dataset, UsageReport
+    from nbtools.data.usage import Purge
 
 
 def declaration_options(function: CommandFunction) -> CommandFunction:
@@ -398,7 +400,7 @@ def usage(cli_ctx: CliContext, name: str, purge: bool, yes: bool, as_json: bool)
         else:
             click.echo(f"Nothing to delete: no run read or wrote {name}.")
         return
-    pending = [run for run in runs if run.files or not run.erased]
+    pending = [run for run in runs if run.ended and (run.files or not run.erased)]
     files = sorted({location for run in pending for location in run.files.values()})
     if pending and not yes:
         count = len({run.run_id for run in pending})
@@ -406,12 +408,29 @@ def usage(cli_ctx: CliContext, name: str, purge: bool, yes: bool, as_json: bool)
         doing = f"Deleting {what} derived from {name}"
         confirm(f"Delete {what} derived from {name}?", doing, as_json=as_json)
     purged = purge_outputs(cli_ctx.project, name, cli_ctx.actor)
+    if as_json and purged.unfinished:
+        raise _incomplete(purged)  # the purge in its details, one JSON answer
     if as_json:
         print_json(purged.to_dict())
-    elif not purged.runs and not purged.files:
+    elif not purged.runs and not purged.files and not purged.unfinished:
         click.echo(f"Nothing to delete: the outputs of the runs derived from {name} are gone.")
     else:
         click.echo(
             f"Deleted {len(purged.files)} output file(s) and {len(purged.artifacts)} artifact "
             f"file(s) of {len(purged.runs)} run(s); the runs stay in the history, marked purged."
         )
+    if purged.unfinished:
+        raise _incomplete(purged)
+
+
+def _incomplete(purged: Purge) -> CheckFailedError:
+    """The refusal to call a purge complete while runs that used the data have not ended
+    (exit 1): their outputs are still being written."""
+    ids = ", ".join(str(run_id) for run_id in purged.unfinished)
+    runs = f"run {ids} is" if len(purged.unfinished) == 1 else f"runs {ids} are"
+    return CheckFailedError(
+        f"The purge is not complete: {runs} still running (or queued) and used "
+        f"{purged.dataset}; their outputs, still being written, are not erased. Run the purge "
+        f"again once they have ended (nbtools runs cancel ID stops one).",
+        **purged.to_dict(),
+    )

@@ -9,7 +9,8 @@ extracted from a notebook version that names it, and the notebook versions those
 and those packages came from.
 
 A run is *derived from* a dataset when it read or wrote it through ``nbtools.data``
-(``run_datasets``). Its output files (executed notebook, HTML) can hold rows of the data in
+(``run_datasets``, stored when it ends; a queued or running run by the record of uses it
+keeps in its output directory as it runs). Its output files (executed notebook, HTML) can hold rows of the data in
 cell outputs, and its artifacts (a model trained on it) what was derived from it; the notebook
 version it ran holds the code, not the data. Purging deletes the output files and the
 artifacts (files and rows) and keeps the run rows (the history of what happened, without the
@@ -26,16 +27,18 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from nbtools import audit, versioning
+from nbtools.config import DATA_USES_FILE
 from nbtools.data.catalog import Dataset, get_dataset
 from nbtools.data.check import check_notebook
 from nbtools.data.fields import parse_name
 from nbtools.data.tables import RunDatasetRecord
+from nbtools.data.uses import uses_in_record
 from nbtools.errors import NbtoolsError, NotFoundError
 from nbtools.jobs import storage
 from nbtools.jobs.copies import existing_copy
 from nbtools.jobs.pinned import pinned_notebook
 from nbtools.jobs.run_files import output_files
-from nbtools.jobs.tables import Job, Run, runs_table
+from nbtools.jobs.tables import QUEUED, RUNNING, Job, Run, runs_table
 from nbtools.lineage.extraction import EXTRACTION
 from nbtools.notebooks import Notebook
 from nbtools.store import utcnow
@@ -63,6 +66,11 @@ class RunUsage:
     pruned_at: datetime | None
 
     @property
+    def ended(self) -> bool:
+        """Whether the run has ended: a queued or running run's outputs are still to come."""
+        return self.status not in (QUEUED, RUNNING)
+
+    @property
     def erased(self) -> bool:
         """Whether the run's outputs were deleted already (a purge deletes only a copy it
         lists in ``files``, left behind)."""
@@ -84,8 +92,11 @@ class RunUsage:
 
 def dataset_usage(project: Project, name: str) -> list[RunUsage]:
     """The runs that read or wrote dataset ``name`` (also after it left the catalog), newest
-    first, with their existing output files; a name no dataset can have is refused."""
+    first, with their existing output files: the ended ones, and those still queued or
+    running whose record of uses names it already (without files: theirs are to come). A name
+    no dataset can have is refused."""
     parse_name(name)
+    unfinished = _unfinished_usage(project, name)  # first: a run ending meanwhile is in both
     query = (
         select(RunDatasetRecord.mode, Run)
         .join(Run, Run.id == RunDatasetRecord.run_id)
@@ -94,7 +105,7 @@ def dataset_usage(project: Project, name: str) -> list[RunUsage]:
     )
     with project.store.session() as session:
         rows = session.execute(query).all()
-    return [
+    usages = [
         RunUsage(
             run.id,
             run.job_id,
@@ -108,6 +119,42 @@ def dataset_usage(project: Project, name: str) -> list[RunUsage]:
         )
         for mode, run in rows
     ]
+    stored = {usage.run_id for usage in usages}
+    usages += [usage for usage in unfinished if usage.run_id not in stored]
+    return sorted(usages, key=lambda usage: (-usage.run_id, usage.mode))
+
+
+def _unfinished_usage(project: Project, name: str) -> list[RunUsage]:
+    """The queued or running runs whose record of uses (``$NBTOOLS_DATA_USES``, in their
+    output directory) names dataset ``name``: their uses are stored only when they end. A
+    record this process cannot read (a worker's scratch directory on another machine) names
+    nothing."""
+    with project.store.session() as session:
+        runs = session.scalars(
+            select(Run).where(Run.status.in_((QUEUED, RUNNING)), Run.output_dir.is_not(None))
+        ).all()
+    found = []
+    for run in runs:
+        try:
+            record = storage.read_bytes(storage.join(run.output_dir or "", DATA_USES_FILE))
+        except (NbtoolsError, OSError):  # no use recorded yet, or not readable here
+            continue
+        modes = [use.mode for use in uses_in_record(record) if use.dataset == name]
+        found += [
+            RunUsage(
+                run.id,
+                run.job_id,
+                mode,
+                run.status,
+                run.notebook_path,
+                run.notebook_version_id,
+                {},
+                None,
+                None,
+            )
+            for mode in modes
+        ]
+    return found
 
 
 def _files(project: Project, run: Run) -> dict[str, str]:
@@ -309,12 +356,14 @@ def _versions(
 @dataclass(frozen=True)
 class Purge:
     """What a purge deleted: the runs whose outputs it erased (each marked ``purged_at``),
-    their output files and copies, and their artifacts' files."""
+    their output files and copies, and their artifacts' files; and the runs still queued or
+    running that used the dataset (``unfinished``), whose outputs it could not erase."""
 
     dataset: str
     runs: list[int]
     files: list[str]
     artifacts: list[str]
+    unfinished: list[int]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -323,18 +372,21 @@ class Purge:
             "files": self.files,
             "artifacts": self.artifacts,
             "deleted": [*self.artifacts, *self.files],
+            "unfinished": self.unfinished,
         }
 
 
 def purge_outputs(project: Project, name: str, actor: str | None = None) -> Purge:
-    """Delete the files every run derived from dataset ``name`` lists (its output files and
-    the copy **Open output** made) and the artifacts of those whose outputs are still there,
-    and mark these runs ``purged_at``; runs already purged or pruned stay as they are, so a
-    second purge deletes nothing."""
+    """Delete the files every ended run derived from dataset ``name`` lists (its output files
+    and the copy **Open output** made) and the artifacts of those whose outputs are still
+    there, and mark these runs ``purged_at``; runs already purged or pruned stay as they are,
+    so a second purge deletes nothing. Runs still queued or running that used it are left
+    (their outputs are still being written) and named in ``unfinished``."""
     from nbtools.artifacts.prune import delete_artifacts
 
     usages = dataset_usage(project, name)
-    run_ids = sorted({usage.run_id for usage in usages if not usage.erased})
+    unfinished = sorted({usage.run_id for usage in usages if not usage.ended})
+    run_ids = sorted({usage.run_id for usage in usages if usage.ended and not usage.erased})
     artifacts = delete_artifacts(project, run_ids) if run_ids else []
     locations = sorted({location for usage in usages for location in usage.files.values()})
     files = [location for location in locations if storage.delete(location)]
@@ -345,11 +397,12 @@ def purge_outputs(project: Project, name: str, actor: str | None = None) -> Purg
                 .where(runs_table.c.id.in_(run_ids), runs_table.c.purged_at.is_(None))
                 .values(purged_at=utcnow())
             )
+    summary: dict[str, Any] = {"files_deleted": len(files) + len(artifacts), "runs": run_ids}
     audit.record_now(
         project.store,
         actor,
         "dataset.purge",
         f"dataset {name}",
-        {"files_deleted": len(files) + len(artifacts), "runs": run_ids},
+        {**summary, "unfinished": unfinished} if unfinished else summary,
     )
-    return Purge(name, run_ids, files, artifacts)
+    return Purge(name, run_ids, files, artifacts, unfinished)

@@ -4,7 +4,12 @@ outputs' routes) agree with what was deleted."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +24,7 @@ from nbtools.jobs.retention import prune_runs
 from nbtools.jobs.run_files import run_dir
 from nbtools.project import Project
 from nbtools.store.base import utcnow
-from tests.conftest import make_notebook
+from tests.conftest import NotebookFactory, make_notebook
 from tests.purge_support import add_run, customers_project, nbtools
 
 
@@ -140,3 +145,66 @@ def test_a_jobs_latest_artifact_is_never_a_purged_runs(project: Project) -> None
     assert find_artifact(project, "model.bin", job="train").run_id == newer
     purge_outputs(project, "customers")
     assert find_artifact(project, "model.bin", job="train").run_id == older
+
+
+def test_a_purge_names_the_running_runs_that_used_the_data_and_fails(
+    project: Project, notebook_factory: NotebookFactory
+) -> None:
+    """A run that had read the data and was still running was not listed: the purge said
+    "Nothing to delete" (exit 0), and the run's outputs then held what it read. Its record of
+    uses names it as it runs: the purge erases what it can, names that run and exits 1."""
+    hold = project.root / "hold"
+    os.mkfifo(hold)
+    notebook_factory("nb.ipynb", [("code", READ_THEN_HOLD.format(hold=str(hold)), [])])
+    ended = add_run(project, "customers")
+    url = project.store.engine.url.render_as_string(hide_password=False)
+    running = subprocess.Popen(
+        [sys.executable, "-c", "from nbtools.cli.main import main; main()",
+         "--root", str(project.root), "--db-url", url, "run", "nb.ipynb"],
+        env={**os.environ, "NBTOOLS_DB_URL": url},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        writer = _held_open(hold, running)  # the kernel read the data, and waits on the pipe
+        try:
+            unfinished = [r for r in dataset_usage(project, "customers") if r.run_id != ended]
+            assert [(r.mode, r.status, r.files) for r in unfinished] == [("read", "running", {})]
+            purged = nbtools(project, "data", "usage", "customers", "--purge", "--yes", "--json")
+        finally:
+            os.close(writer)
+        assert running.wait(timeout=120) == 0, running.stderr and running.stderr.read()
+    finally:
+        running.kill()
+    run_id = unfinished[0].run_id
+    assert purged.exit_code == 1, purged.output
+    error = json.loads(purged.stdout)
+    assert error["error"] == "CheckFailedError"
+    assert f"run {run_id} is still running" in error["message"]
+    assert error["details"]["unfinished"] == [run_id]
+    assert error["details"]["runs"] == [ended]  # the ended run's outputs were erased
+    entry = audit.list_entries(project, action="dataset.purge")[0]
+    assert entry.summary == {"files_deleted": 2, "runs": [ended], "unfinished": [run_id]}
+
+    # once it has ended, a purge erases it
+    again = purge_outputs(project, "customers")
+    assert (again.runs, again.unfinished) == ([run_id], [])
+
+
+READ_THEN_HOLD = """\
+import nbtools.data
+nbtools.data.path("customers")
+with open({hold!r}) as pipe:
+    pipe.read()"""
+
+
+def _held_open(fifo: Path, process: subprocess.Popen[str]) -> int:
+    """``fifo`` opened for writing once its reader (a kernel of ``process``) opened it;
+    refused while no reader has (ENXIO). Fails if ``process`` ends first."""
+    while True:
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as error:
+            if error.errno != errno.ENXIO:
+                raise
+        assert process.poll() is None, process.stderr and process.stderr.read()
+        time.sleep(0.05)
