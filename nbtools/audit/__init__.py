@@ -11,15 +11,15 @@
 
 The actor is the authenticated user on the server, the CLI's ``--actor``, else
 ``$NBTOOLS_ACTOR`` (CI service accounts), else ``$JUPYTERHUB_USER``, else the operating-system
-user (:func:`current_actor`). A summary names what changed, never secret values or data
-contents.
+account the process runs as, never ``$LOGNAME`` or ``$USER`` (:func:`current_actor`). A summary
+names what changed, never secret values or data contents.
 """
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import os
+import pwd
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -80,10 +80,17 @@ def current_actor(actor: str | None = None) -> str:
         raise InvalidInputError(
             f"${ACTOR_VARIABLE}={variable!r} is not an actor: {problem}.", field=ACTOR_VARIABLE
         )
+    named = variable or os.environ.get("JUPYTERHUB_USER")
+    return stored_actor(named or _os_user())
+
+
+def _os_user() -> str:
+    """The operating-system account this process runs as: its user id's name in the password
+    database (``uid N`` without one: some containers), never ``$LOGNAME``/``$USER``, which
+    any shell sets to any name (:func:`getpass.getuser` reads them first)."""
     try:
-        named = variable or os.environ.get("JUPYTERHUB_USER")
-        return stored_actor(named or getpass.getuser())
-    except (OSError, KeyError):  # no user name for this uid (some containers)
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
         return f"uid {os.getuid()}"
 
 

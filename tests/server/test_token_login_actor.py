@@ -3,8 +3,9 @@ under the server's own actor, as the CLI would record it (``jupyter_nbtools.iden
 
 from __future__ import annotations
 
-import getpass
 import json
+import os
+import pwd
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ async def test_a_token_login_acts_as_the_os_user_running_the_server(
 ) -> None:
     monkeypatch.delenv("NBTOOLS_ACTOR", raising=False)
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
-    assert await recorded_actors(jp_fetch, jp_root_dir) == {getpass.getuser()}
+    assert await recorded_actors(jp_fetch, jp_root_dir) == {pwd.getpwuid(os.getuid()).pw_name}
 
 
 @pytest.mark.parametrize("jp_server_config", ["lab-owner"], indirect=True)

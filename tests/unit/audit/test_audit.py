@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -230,6 +232,22 @@ def test_the_cli_actor_is_the_flag_else_nbtools_actor_else_the_hub_user(
     ]
     assert job["created_by"] == "hub-user"
     assert entries[-1]["summary"]["parameters"] == ["days"]  # names, never values
+
+
+def test_the_cli_actor_otherwise_is_the_account_the_command_runs_as(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """It was ``$LOGNAME`` (else ``$USER``...), which any shell sets to any name: the entry
+    named ``ceo`` for a command root ran. ``--actor`` names someone else, on purpose."""
+    notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])
+    claimed = dict.fromkeys(("LOGNAME", "USER", "LNAME", "USERNAME"), "ceo")
+    unset = {"NBTOOLS_ACTOR": None, "JUPYTERHUB_USER": None}
+    job = _cli(tmp_path, "schedule", "add", "nb.ipynb", "--json", env={**claimed, **unset})
+    account = pwd.getpwuid(os.getuid()).pw_name
+    assert account != "ceo"
+    assert job["created_by"] == account
+    entries = _cli(tmp_path, "audit", "list", "--json")
+    assert [(e["actor"], e["action"]) for e in entries] == [(account, "job.create")]
 
 
 def test_a_refused_use_names_who_asked(tmp_path: Path, notebook_factory: NotebookFactory) -> None:
