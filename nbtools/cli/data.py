@@ -394,12 +394,6 @@ def usage(cli_ctx: CliContext, name: str, purge: bool, yes: bool, as_json: bool)
         _print_usage(report)
         return
     runs = dataset_usage(cli_ctx.project, name)
-    if not runs:
-        if as_json:
-            print_json({"deleted": []})
-        else:
-            click.echo(f"Nothing to delete: no run read or wrote {name}.")
-        return
     pending = [run for run in runs if run.ended and (run.files or not run.erased)]
     files = sorted({location for run in pending for location in run.files.values()})
     if pending and not yes:
@@ -412,6 +406,8 @@ def usage(cli_ctx: CliContext, name: str, purge: bool, yes: bool, as_json: bool)
         raise _incomplete(purged)  # the purge in its details, one JSON answer
     if as_json:
         print_json(purged.to_dict())
+    elif not runs:
+        click.echo(f"Nothing to delete: no run read or wrote {name}.")
     elif not purged.runs and not purged.files and not purged.unfinished:
         click.echo(f"Nothing to delete: the outputs of the runs derived from {name} are gone.")
     else:

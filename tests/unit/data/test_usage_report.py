@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from nbtools import versioning
+from nbtools import audit, versioning
 from nbtools.cli.app import cli
 from nbtools.data.catalog import add_dataset, dataset_spec, remove_dataset
 from nbtools.data.tables import RunDatasetRecord
@@ -140,7 +140,21 @@ def test_a_dataset_nothing_used_says_so_and_its_purge_asks_nothing(project: Proj
         0,
         "Nothing to delete: no run read or wrote unused.\n",
     )
-    assert json.loads(nbtools("unused", "--purge", "--json").stdout) == {"deleted": []}
+    # the same JSON as any purge (it was {"deleted": []} alone), and each is in the trail: the
+    # record that an erasure request was carried out, also when nothing was derived
+    assert json.loads(nbtools("unused", "--purge", "--json").stdout) == {
+        "dataset": "unused",
+        "runs": [],
+        "files": [],
+        "artifacts": [],
+        "deleted": [],
+        "unfinished": [],
+    }
+    entries = audit.list_entries(project, action="dataset.purge")
+    assert [(e.target, e.summary) for e in entries] == [
+        ("dataset unused", {"files_deleted": 0, "runs": []}),
+        ("dataset unused", {"files_deleted": 0, "runs": []}),
+    ]
 
 
 def test_each_notebook_is_checked_once_against_the_dataset_alone(project: Project) -> None:
