@@ -107,8 +107,13 @@ def read_schema(url: str) -> SchemaReading:
 
 
 def _sample_text(handle: IO[bytes]) -> tuple[str, bool]:
-    """The first :data:`SAMPLE_BYTES` as text, and whether the file went on beyond them."""
+    """The first :data:`SAMPLE_BYTES` as text (bytes another encoding wrote as U+FFFD), and
+    whether the file went on beyond them; a sample holding a NUL byte is no text."""
     data = handle.read(SAMPLE_BYTES + 1)
+    if b"\x00" in data:
+        raise ValueError(
+            "not text: it holds NUL bytes (a binary file, or text in UTF-16: save it as UTF-8)"
+        )
     truncated = len(data) > SAMPLE_BYTES
     text = data[:SAMPLE_BYTES].decode("utf-8-sig", errors="replace")
     return text, truncated

@@ -83,3 +83,25 @@ def test_unreadable_locations_give_a_note_not_an_error(tmp_path: Path) -> None:
     assert "directory" in (notes["dir.csv"].note or "")
     assert "format not recognised" in (notes["x.bin"].note or "")
     assert "s3fs" in (read_schema("s3://bucket/key.csv").note or "")
+
+
+def test_a_binary_file_named_as_text_gives_a_note_not_a_garbage_schema(tmp_path: Path) -> None:
+    """A binary file named ``.csv`` gave one column named by its replaced bytes on Python
+    3.11+ (whose csv module reads NUL), and a note on 3.10 (whose csv module refuses it)."""
+    binary = bytes(range(256)) * 4
+    (tmp_path / "image.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + binary)
+    (tmp_path / "utf16.tsv").write_bytes("a\tb\n1\t2\n".encode("utf-16"))
+    (tmp_path / "blob.jsonl").write_bytes(b"\x00" + binary)
+    for name in ("image.csv", "utf16.tsv", "blob.jsonl"):
+        reading = read_schema(str(tmp_path / name))
+        assert (reading.fields, reading.note) == (
+            None,
+            "unreadable: ValueError: not text: it holds NUL bytes (a binary file, or text in "
+            "UTF-16: save it as UTF-8)",
+        ), name
+    latin1 = tmp_path / "latin1.csv"  # text in another encoding is still read
+    latin1.write_bytes("name,città\nx,1\n".encode("latin-1"))
+    assert read_schema(str(latin1)).fields == (
+        Field("name", "string"),
+        Field("citt\ufffd", "integer"),
+    )
