@@ -297,7 +297,7 @@ def enforce_rule(
 ) -> DataCheck:
     """:func:`check_notebook`, whose refusal is recorded as ``policy.refuse`` by ``actor`` (in
     a transaction of its own: what was refused is not stored) before it is raised. ``during``
-    names the action refused when it is not a job or run (``extract``)."""
+    names the action refused (``job.create``, ``run.submit``, ``extract``...)."""
     result = check_notebook(project, notebook_path, purpose, enforce=False, nb=nb)
     if result.refusals():
         summary: dict[str, Any] = {

@@ -96,7 +96,14 @@ def run_requested(event: RunRequested) -> None:
         nb = parse_notebook(event.content, source=event.notebook_path)
     elif event.pinned_version_id is not None:
         nb = pinned_notebook(event.project, event.notebook_path, event.pinned_version_id)
-    enforce_rule(event.project, event.notebook_path, event.purpose, actor=event.actor, nb=nb)
+    enforce_rule(
+        event.project,
+        event.notebook_path,
+        event.purpose,
+        actor=event.actor,
+        nb=nb,
+        during=event.during,
+    )
 
 
 def runs_expiring(event: RunsExpiring) -> dict[int, str]:

@@ -59,7 +59,7 @@ def _unique_name(session: Session, name: str | None, notebook_path: str, job_id:
     return candidate
 
 
-def _check_use(project: Project, fields: dict[str, Any], actor: str | None) -> None:
+def _check_use(project: Project, fields: dict[str, Any], actor: str | None, during: str) -> None:
     """Let run-event subscribers refuse the job (the data usage rule), before any write
     transaction: a refusal is audited in a transaction of its own. The fields the subscribers
     read are checked first (an edit's changes are not checked yet)."""
@@ -72,6 +72,7 @@ def _check_use(project: Project, fields: dict[str, Any], actor: str | None) -> N
             fields.get("purpose") or None,
             pinned_version_id=check_pin(fields.get("pinned_version_id")),
             actor=actor,
+            during=during,
         )
     )
 
@@ -189,7 +190,7 @@ def create_job(
     checked = checked_fields(project, fields, from_text=from_text)
     if kernel_check and checked["kernel_name"] is not None:
         check_kernel(checked["kernel_name"], here=False)
-    _check_use(project, checked, actor)
+    _check_use(project, checked, actor, "job.create")
     key = check_key(idempotency_key)
     with created_once(project.store, Job, key), project.store.session(write=True) as session:
         checked["name"] = _unique_name(session, checked["name"], checked["notebook_path"], None)
@@ -255,7 +256,7 @@ def update_job(
         kernel = checked["kernel_name"]
         if kernel_check and kernel is not None and kernel != before["kernel_name"]:
             check_kernel(kernel, here=False)
-        _check_use(project, checked, actor)
+        _check_use(project, checked, actor, "job.edit")
     with project.store.session(write=True) as session:
         job = check_active(get_job(session, job_id))
         current = {name: getattr(job, name) for name in JOB_FIELDS}

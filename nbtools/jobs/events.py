@@ -197,6 +197,9 @@ class RunRequested:
     pinned_version_id: int | None = None
     #: Who asked (``None``: the process's default actor, e.g. a scheduler starting a run).
     actor: str | None = None
+    #: What was asked, as the trail names it (``job.create``, ``job.edit``, ``run.submit``,
+    #: ``run.rerun``, ``run.start``): a refusal's audit entry says what it refused.
+    during: str | None = None
 
 
 @dataclass(frozen=True)

@@ -430,7 +430,11 @@ def _execute(
         progress.cells_total = prepared.cells
         events.run_requested(
             events.RunRequested(
-                project, run.notebook_path, run.purpose, content=prepared.start.content
+                project,
+                run.notebook_path,
+                run.purpose,
+                content=prepared.start.content,
+                during="run.start",
             )
         )
         lineage = RunStartedInBackground(prepared.start)

@@ -201,7 +201,15 @@ def queue_run(
     if job is not None:
         purpose = job.purpose
     parameters, nb = _checked_request(
-        project, notebook_path, values, job, pinned_version_id, purpose, actor, from_text
+        project,
+        notebook_path,
+        values,
+        job,
+        pinned_version_id,
+        purpose,
+        actor,
+        "run.submit",
+        from_text,
     )
     if claim is not None:
         own = None if kernel_name or not kernel_name_of(nb) else notebook_path
@@ -250,6 +258,7 @@ def queue_rerun(project: Project, run_id: int, actor: str | None = None) -> Run:
         original.pinned_version_id,
         original.purpose,
         actor,
+        "run.rerun",
     )
     fields: dict[str, Any] = {
         "trigger": "rerun",
@@ -274,6 +283,7 @@ def _checked_request(
     pinned_version_id: int | None,
     purpose: str | None,
     actor: str | None,
+    during: str,
     from_text: bool = False,
 ) -> tuple[dict[str, Any], Notebook]:
     """The run's typed parameters and the notebook it executes, once its job is active, its
@@ -290,6 +300,7 @@ def _checked_request(
             purpose or None,
             pinned_version_id=pinned_version_id,
             actor=actor,
+            during=during,
         )
     )
     return parameters, nb

@@ -66,8 +66,11 @@ def test_a_run_for_another_purpose_is_refused_before_anything(root: Path) -> Non
         nbtools(root, "audit", "list", "--action", "policy.refuse", "--json").stdout
     )
     assert [(e["target"], e["summary"]) for e in refusals] == [
-        ("notebook nb.ipynb", {"purpose": None, "refused": ["customers"]}),
-        ("notebook nb.ipynb", {"purpose": "marketing", "refused": ["customers"]}),
+        ("notebook nb.ipynb", {"purpose": None, "refused": ["customers"], "during": "run.submit"}),
+        (
+            "notebook nb.ipynb",
+            {"purpose": "marketing", "refused": ["customers"], "during": "run.submit"},
+        ),
     ]
     assert "marketing" in nbtools(root, "run", "nb.ipynb", "--purpose", "marketing").output
 
@@ -155,3 +158,39 @@ def test_a_rerun_is_checked_as_a_new_run(root: Path) -> None:
         nbtools(root, "audit", "list", "--action", "policy.refuse", "--json").stdout
     )
     assert len(audited) == 1
+
+
+def test_each_refusal_in_the_trail_names_what_was_refused(root: Path) -> None:
+    """A refused job, edit, run, rerun and run start were each entered as ``{"purpose",
+    "refused"}`` alone on ``notebook nb.ipynb``: the trail could not tell a job being
+    scheduled from a run being started."""
+    project = Project(root)
+    try:
+        job = create_job(project, {"notebook_path": "nb.ipynb", "purpose": "churn-model"})
+        earlier = queue_run(project, "nb.ipynb", {}, purpose="churn-model")
+        queued = queue_run(project, "nb.ipynb", {}, job=job, claim="test-claim")
+        edit_dataset(project, "customers", {"purposes": ["billing"]})
+        kernels = KernelSource(prestart=False)
+        try:
+            request = RunRequest.for_project(project, queued.id, token="test-claim")
+            assert execute_run(project, request, kernels) == "failed"
+        finally:
+            kernels.close()
+    finally:
+        project.close()
+    for args in (
+        ("schedule", "add", "nb.ipynb", "--purpose", "churn-model"),
+        ("schedule", "edit", str(job.id), "--retries", "1"),
+        ("run", "nb.ipynb", "--purpose", "churn-model"),
+        ("runs", "rerun", str(earlier.id)),
+        ("extract", str(root / "nb.ipynb"), "-o", str(root / "pkg"), "--purpose", "churn-model"),
+    ):
+        refused = nbtools(root, *args)
+        assert refused.exit_code == 2, (args, refused.output)
+        assert "billing" in refused.output, (args, refused.output)
+    refusals = json.loads(
+        nbtools(root, "audit", "list", "--action", "policy.refuse", "--json").stdout
+    )
+    assert [e["summary"].get("during") for e in reversed(refusals)] == [
+        "run.start", "job.create", "job.edit", "run.submit", "run.rerun", "extract",
+    ]  # fmt: skip
