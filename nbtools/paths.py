@@ -78,12 +78,24 @@ def _resolved(path: Path, user_path: str) -> Path:
         if error.errno == errno.ELOOP:
             raise _loop(user_path) from None
         if error.errno == errno.ENAMETOOLONG or not fits(resolved):
-            raise InvalidInputError(
-                f"The path {user_path!r:.80} is too long for the file system: shorten its "
-                "file or folder names.",
-                path=user_path,
-            ) from None
+            raise _too_long(user_path) from None
     return resolved
+
+
+def check_fits(path: Path, user_path: str) -> None:
+    """Refuse ``path`` (absolute, its folders resolved: a name kept as typed after
+    :func:`real_path` of its folder) when a name it adds, or the whole of it, is too long
+    for the file system (:func:`fits`), as :func:`real_path` refuses one."""
+    if not fits(path):
+        raise _too_long(user_path)
+
+
+def _too_long(user_path: str) -> InvalidInputError:
+    return InvalidInputError(
+        f"The path {user_path!r:.80} is too long for the file system: shorten its file or "
+        "folder names.",
+        path=user_path,
+    )
 
 
 def fits(path: Path) -> bool:

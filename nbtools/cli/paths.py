@@ -20,7 +20,7 @@ import click
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import reading
 from nbtools.errors import InvalidInputError
-from nbtools.paths import real_path
+from nbtools.paths import check_fits, real_path
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -44,6 +44,7 @@ def root_relative(project: Project, text: str, cwd: Path | None = None) -> str:
     )
     if located == project.root:
         return "."
+    check_fits(located, text)  # its name, kept as typed, was not resolved
     if not located.is_relative_to(project.root):
         raise InvalidInputError(
             f"{text} is outside the project root {project.root}: give a path inside it, or "

@@ -221,6 +221,27 @@ def test_a_path_too_long_in_folders_not_made_yet_exits_2_before_anything_is_made
     assert json.loads(invoke(["--root", str(root), "runs", "list", "--json"]).stdout) == []
 
 
+def test_a_name_too_long_typed_for_an_input_exits_2_naming_it(tmp_path: Path) -> None:
+    """A path typed inside the root had its folders resolved and its last name kept as
+    typed: a name longer than the file system takes (``data add`` of a location, ``run``,
+    ``schedule add``, ``data check``) ended in a traceback (OSError: File name too long),
+    exit 1."""
+    (tmp_path / ".nbtools").mkdir()
+    (tmp_path / "data").mkdir()
+    name = "a" * 300
+    for args, named in (
+        (["data", "add", "d", f"data/{name}.csv"], "LOCATION"),
+        (["run", f"{name}.ipynb"], "NOTEBOOK"),
+        (["schedule", "add", f"{name}.ipynb"], "NOTEBOOK"),
+        (["data", "check", f"{name}.ipynb"], "NOTEBOOK"),
+    ):
+        refused = nbtools(tmp_path, *args)  # typed from inside the root
+        assert refused.returncode == 2, (args, refused.stderr)
+        said = " ".join(refused.stderr.split())
+        assert "is too long for the file system: shorten its file or folder names." in said
+        assert said.endswith(f" See {named}."), said
+
+
 def test_a_flag_is_never_named_for_an_argument_of_its_name(tmp_path: Path) -> None:
     """``version show --notebook`` (print the notebook) sets no field ``notebook``: a refusal
     of the argument NOTEBOOK does not point at it, as an option taking a value would be."""
