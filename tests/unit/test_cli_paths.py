@@ -224,8 +224,8 @@ def test_a_path_too_long_in_folders_not_made_yet_exits_2_before_anything_is_made
 def test_a_name_too_long_typed_for_an_input_exits_2_naming_it(tmp_path: Path) -> None:
     """A path typed inside the root had its folders resolved and its last name kept as
     typed: a name longer than the file system takes (``data add`` of a location, ``run``,
-    ``schedule add``, ``data check``) ended in a traceback (OSError: File name too long),
-    exit 1."""
+    ``schedule add``, ``data check``, ``extract``) ended in a traceback (OSError: File name
+    too long), exit 1."""
     (tmp_path / ".nbtools").mkdir()
     (tmp_path / "data").mkdir()
     name = "a" * 300
@@ -234,6 +234,7 @@ def test_a_name_too_long_typed_for_an_input_exits_2_naming_it(tmp_path: Path) ->
         (["run", f"{name}.ipynb"], "NOTEBOOK"),
         (["schedule", "add", f"{name}.ipynb"], "NOTEBOOK"),
         (["data", "check", f"{name}.ipynb"], "NOTEBOOK"),
+        (["extract", f"{name}.ipynb"], "NOTEBOOKS"),
     ):
         refused = nbtools(tmp_path, *args)  # typed from inside the root
         assert refused.returncode == 2, (args, refused.stderr)
