@@ -120,10 +120,16 @@ def _sample_text(handle: IO[bytes]) -> tuple[str, bool]:
 
 
 def _complete_lines(handle: IO[bytes]) -> list[str]:
+    """The sample's lines, but the last one when the sample cut it; none whole is an error."""
     text, truncated = _sample_text(handle)
     lines = text.splitlines()
     if truncated and lines:
         lines.pop()  # cut in the middle
+        if not lines:
+            raise ValueError(
+                f"its first line is longer than the {SAMPLE_BYTES // 2**20} MiB nbtools "
+                "samples: no whole line to read a schema from"
+            )
     return lines
 
 

@@ -105,3 +105,19 @@ def test_a_binary_file_named_as_text_gives_a_note_not_a_garbage_schema(tmp_path:
         Field("name", "string"),
         Field("citt\ufffd", "integer"),
     )
+
+
+def test_a_first_line_longer_than_the_sample_gives_a_note_saying_so(tmp_path: Path) -> None:
+    """A JSON-lines file whose first record is longer than the sample gave an empty schema
+    (no columns) and no note; a CSV header as long was "the file is empty"."""
+    record = json.dumps({"payload": "x" * schema.SAMPLE_BYTES})
+    (tmp_path / "big.jsonl").write_text(f'{record}\n{{"payload": "y"}}\n')
+    header = ",".join(f"column_{number}" for number in range(schema.SAMPLE_BYTES // 8))
+    (tmp_path / "wide.csv").write_text(f"{header}\n1\n")
+    for name in ("big.jsonl", "wide.csv"):
+        reading = read_schema(str(tmp_path / name))
+        assert (reading.fields, reading.note) == (
+            None,
+            "unreadable: ValueError: its first line is longer than the 4 MiB nbtools samples: "
+            "no whole line to read a schema from",
+        ), name
