@@ -126,17 +126,21 @@ def dataset_usage(project: Project, name: str) -> list[RunUsage]:
 
 def _unfinished_usage(project: Project, name: str) -> list[RunUsage]:
     """The queued or running runs whose record of uses (``$NBTOOLS_DATA_USES``, in their
-    output directory) names dataset ``name``: their uses are stored only when they end. A
-    record this process cannot read (a worker's scratch directory on another machine) names
-    nothing."""
+    output directory) names dataset ``name``: their uses are stored only when they end. Only
+    a local output directory holds a record as the run goes (one on remote storage is written
+    when the run ends, its record kept in the worker's scratch directory until then); a
+    record this process cannot read (on another machine) names nothing."""
     with project.store.session() as session:
         runs = session.scalars(
             select(Run).where(Run.status.in_((QUEUED, RUNNING)), Run.output_dir.is_not(None))
         ).all()
     found = []
     for run in runs:
+        record_file = storage.StoredFile(storage.join(run.output_dir or "", DATA_USES_FILE))
+        if record_file.local_path is None:
+            continue
         try:
-            record = storage.read_bytes(storage.join(run.output_dir or "", DATA_USES_FILE))
+            record = record_file.read_bytes()
         except (NbtoolsError, OSError):  # no use recorded yet, or not readable here
             continue
         modes = [use.mode for use in uses_in_record(record) if use.dataset == name]
