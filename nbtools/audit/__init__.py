@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select
 
 from nbtools.audit.actions import ACTIONS, checked_filter
-from nbtools.audit.tables import audit_entries
+from nbtools.audit.tables import MAX_TARGET, audit_entries
 from nbtools.config import ACTOR_VARIABLE, MAX_ACTOR, actor_problem, is_unseen
 from nbtools.errors import InvalidInputError
 from nbtools.ids import check_limit
@@ -134,7 +134,7 @@ def record(
     assert action in ACTIONS, f"{action!r} is missing from nbtools.audit.actions.ACTIONS"
     session.execute(
         insert(audit_entries).values(
-            actor=current_actor(actor), action=action, target=target[:1024], summary=summary
+            actor=current_actor(actor), action=action, target=target[:MAX_TARGET], summary=summary
         )
     )
 
@@ -189,7 +189,8 @@ def list_entries(
 ) -> list[AuditEntry]:
     """Entries newest first; ``action`` is one of :data:`ACTIONS` or a family of them
     (``job.*``; anything else is an :class:`InvalidInputError` naming ``action``); ``target``
-    is what was acted on (``job 3``, ``dataset customers``); ``before`` an entry id (the last
+    is what was acted on (``job 3``, ``dataset customers``; found by its whole text or the
+    first :data:`MAX_TARGET` characters stored); ``before`` an entry id (the last
     of the previous page: the next older page)."""
     check_limit(limit, MAX_LIMIT)
     if action:
@@ -200,8 +201,8 @@ def list_entries(
         query = query.where(table.c.at >= since)
     if before is not None:
         query = query.where(table.c.id < before)
-    if target:
-        query = query.where(table.c.target == target)
+    if target:  # a longer one is stored as its beginning
+        query = query.where(table.c.target == target[:MAX_TARGET])
     if actor:
         query = query.where(table.c.actor == stored_actor(actor))
     if action:

@@ -14,6 +14,9 @@ from nbtools.store import utcnow
 from nbtools.store.metadata import metadata
 from nbtools.store.types import UtcDateTime
 
+#: The characters of a target the store keeps (a longer one is kept as its beginning).
+MAX_TARGET = 1024
+
 #: Who did what to which object, and a summary of the change (never secret values); named
 #: for its rows, as the package ``nbtools.audit`` takes the table's own name.
 audit_entries = Table(
@@ -23,6 +26,6 @@ audit_entries = Table(
     Column("at", UtcDateTime(), nullable=False, default=utcnow, index=True),
     Column("actor", String(MAX_ACTOR), nullable=False, index=True),
     Column("action", String(64), nullable=False, index=True),
-    Column("target", String(1024), nullable=False),
+    Column("target", String(MAX_TARGET), nullable=False),
     Column("summary", JSON, nullable=False, default=dict),
 )

@@ -296,3 +296,16 @@ def test_the_cli_pages_back_through_the_whole_trail_with_before(tmp_path: Path) 
     refused = CliRunner().invoke(cli, ["--root", str(tmp_path), "audit", "list", "--before", "x"])
     assert refused.exit_code == 2
     assert "--before" in refused.output
+
+
+def test_a_target_longer_than_the_store_keeps_is_found_by_its_whole_text(
+    any_project: Project,
+) -> None:
+    """A target is kept as its first 1,024 characters (a notebook deep in folders names a
+    path of up to 4,095 bytes): ``--target`` given the whole text found nothing."""
+    path = "/".join(["folder" * 40] * 5) + "/nb.ipynb"
+    audit.record_now(any_project.store, "ana", "version.restore", f"notebook {path}", {})
+    audit.record_now(any_project.store, "ana", "version.restore", "notebook other.ipynb", {})
+    for target in (f"notebook {path}", f"notebook {path}"[:1024]):
+        found = audit.list_entries(any_project, target=target)
+        assert [entry.target for entry in found] == [f"notebook {path}"[:1024]]
