@@ -102,8 +102,11 @@ class Dataset:
         }
 
 
-def dataset_spec(project: Project, name: str, declared: Mapping[str, Any]) -> DatasetSpec:
-    """Validate a declaration (CLI options, a ``datasets.yaml`` entry) into a spec."""
+def dataset_spec(
+    project: Project, name: str, declared: Mapping[str, Any], held_location: str | None = None
+) -> DatasetSpec:
+    """Validate a declaration (CLI options, a ``datasets.yaml`` entry) into a spec; the
+    location the store holds (``held_location``), given again, is kept as checked then."""
     unknown = sorted(set(declared) - set(DECLARED_FIELDS))
     if unknown:
         raise InvalidInputError(
@@ -112,9 +115,12 @@ def dataset_spec(project: Project, name: str, declared: Mapping[str, Any]) -> Da
         )
     if "location" not in declared:
         raise InvalidInputError(f"Dataset {name!r} needs a location.", field="location")
+    location = declared["location"]
+    if held_location is None or location != held_location:
+        location = fields.parse_location(project, location)
     return DatasetSpec(
         name=fields.parse_name(name),
-        location=fields.parse_location(project, declared["location"]),
+        location=location,
         description=parse_text(
             declared.get("description"), "description", fields.MAX_DESCRIPTION_LENGTH
         ),
@@ -133,11 +139,28 @@ def data_url(project: Project, location: str) -> str:
     return location if url_protocol(location) else str(project.root / location)
 
 
+def _read_schema(project: Project, location: str) -> SchemaReading:
+    """The schema at a stored ``location``, never read out of the root: through a symbolic
+    link made since the location was checked (a file moved to a shared disk and linked)."""
+    if not url_protocol(location):
+        try:
+            inside = project.contains(project.root / location)
+        except InvalidInputError as error:  # a loop of symbolic links
+            return SchemaReading(None, f"unreadable: {error.message}")
+        if not inside:
+            return SchemaReading(
+                None,
+                "leads out of the project root (through a symbolic link made since it was "
+                "catalogued): schema not read; give it a location inside the root",
+            )
+    return read_schema(data_url(project, location))
+
+
 def add_dataset(project: Project, spec: DatasetSpec, actor: str | None = None) -> Dataset:
     """Catalogue a new dataset; :class:`ConflictError` when the name is taken or the location
     is another dataset's. Audited as ``dataset.add`` by ``actor`` (see
     :func:`nbtools.audit.current_actor`)."""
-    reading = read_schema(data_url(project, spec.location))
+    reading = _read_schema(project, spec.location)
     with _raced(project, [spec], added=[spec.name]), project.store.session(write=True) as session:
         if _find(session, spec.name) is not None:
             raise _name_taken(spec.name)
@@ -206,7 +229,9 @@ def edit_dataset(
 ) -> Dataset:
     """Change some declared fields of dataset ``name`` (none: only read the schema again)."""
     current = get_dataset(project, name)
-    spec = dataset_spec(project, name, {**current.spec.declared(), **changes})
+    spec = dataset_spec(
+        project, name, {**current.spec.declared(), **changes}, current.spec.location
+    )
     return _save(project, current.spec, spec, actor)
 
 
@@ -223,7 +248,7 @@ def save_datasets(
     NAME`` reads it again). Datasets may trade locations; two left at one are refused."""
     held = {dataset.name: dataset.spec for dataset in list_datasets(project)}
     readings = {
-        spec.name: read_schema(data_url(project, spec.location))
+        spec.name: _read_schema(project, spec.location)
         for spec in specs
         if held.get(spec.name) != spec
     }
@@ -244,7 +269,7 @@ def save_datasets(
                 outcomes.append("unchanged")
                 continue
             # read before the lock, unless the catalog changed since
-            reading = readings.get(spec.name) or read_schema(data_url(project, spec.location))
+            reading = readings.get(spec.name) or _read_schema(project, spec.location)
             if record is None or before is None:
                 record = _insert(session, spec, reading, actor)
                 outcomes.append("added")
@@ -258,7 +283,7 @@ def save_datasets(
 
 
 def _save(project: Project, before: DatasetSpec, spec: DatasetSpec, actor: str | None) -> Dataset:
-    reading = read_schema(data_url(project, spec.location))
+    reading = _read_schema(project, spec.location)
     with _raced(project, [spec], added=[]), project.store.session(write=True) as session:
         record = _get(session, spec.name)
         _update(session, record, before, spec, reading, actor)

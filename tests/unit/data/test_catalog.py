@@ -216,6 +216,32 @@ def test_edit_replaces_given_fields_and_reads_the_schema_again(catalog_project: 
         edit_dataset(catalog_project, "missing", {})
 
 
+def test_a_location_a_link_now_leads_out_of_the_root_can_still_be_reclassified(
+    catalog_project: Project, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The data moved to a shared disk, its file replaced by a link there: every edit
+    (``--classification personal`` too) was refused, saying to see ``--location``, which it
+    did not give. The stored location is kept; its schema is not read out of the root."""
+    data = catalog_project.root / "data"
+    (data / "events.csv").write_text("id\n1\n")
+    _add(catalog_project, "events", location="data/events.csv")
+    shared = tmp_path_factory.mktemp("shared") / "events.csv"
+    shared.write_text("secret_column\n1\n")
+    (data / "events.csv").unlink()
+    (data / "events.csv").symlink_to(shared)
+
+    edited = edit_dataset(catalog_project, "events", {"classification": "personal"})
+    assert (edited.spec.location, edited.spec.classification) == ("data/events.csv", "personal")
+    assert edited.schema is None
+    assert edited.schema_note == (
+        "leads out of the project root (through a symbolic link made since it was "
+        "catalogued): schema not read; give it a location inside the root"
+    )
+    with pytest.raises(InvalidInputError) as moved:  # a location given anew is checked
+        edit_dataset(catalog_project, "events", {"location": str(shared)})
+    assert moved.value.details["field"] == "location"
+
+
 def test_remove_and_filters(catalog_project: Project) -> None:
     _add(catalog_project, "a", location="data/a.csv", tags=["t"], classification="public")
     _add(catalog_project, "b", location="data/b.csv", classification="personal")
