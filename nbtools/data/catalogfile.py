@@ -36,6 +36,8 @@ from nbtools.errors import InvalidInputError, NbtoolsError
 from nbtools.yamlfile import read_yaml
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from nbtools.project import Project
 
 CATALOG_FILE = "datasets.yaml"
@@ -70,8 +72,12 @@ def catalog_path(project: Project, path: str | None) -> Path:
         raise type(error)(error.message, **{**error.details, "field": "path"}) from None
 
 
-def read_catalog_file(project: Project, path: Path) -> list[DatasetSpec]:
-    """Every declaration of the file, validated; errors name the file and the dataset."""
+def read_catalog_file(
+    project: Project, path: Path, held: Mapping[str, str] | None = None
+) -> list[DatasetSpec]:
+    """Every declaration of the file, validated; errors name the file and the dataset. A
+    location the store ``held`` for a dataset (name → location), declared again, is kept as
+    checked when it was stored (:func:`~nbtools.data.catalog.dataset_spec`)."""
     shown = project.relative(path)
     document = read_yaml(
         path, shown, "path", missing="write it, or `nbtools data export` the catalog"
@@ -97,7 +103,7 @@ def read_catalog_file(project: Project, path: Path) -> list[DatasetSpec]:
                 dataset=str(name),
             )
         try:
-            specs.append(dataset_spec(project, str(name), declared))
+            specs.append(dataset_spec(project, str(name), declared, (held or {}).get(str(name))))
         except NbtoolsError as exc:
             raise InvalidInputError(
                 f"{shown}: dataset {name!r}: {exc.message}",
@@ -121,10 +127,11 @@ def sync_catalog(
     project: Project, path: str | None = None, *, prune: bool = False, actor: str | None = None
 ) -> SyncReport:
     """Load the catalog file into the store (see the module's docstring)."""
-    specs = read_catalog_file(project, catalog_path(project, path))
+    held = {dataset.name: dataset.spec.location for dataset in list_datasets(project)}
+    specs = read_catalog_file(project, catalog_path(project, path), held)
     report = SyncReport()
     declared = {spec.name for spec in specs}
-    others = [dataset.name for dataset in list_datasets(project) if dataset.name not in declared]
+    others = [name for name in held if name not in declared]
     outcomes = save_datasets(project, specs, remove=others if prune else (), actor=actor)
     for spec, outcome in zip(specs, outcomes, strict=True):
         getattr(report, outcome).append(spec.name)

@@ -14,6 +14,7 @@ from nbtools.data.catalog import (
     page_datasets,
     remove_dataset,
 )
+from nbtools.data.catalogfile import sync_catalog
 from nbtools.data.fields import retention_days
 from nbtools.data.schema import Field
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
@@ -240,6 +241,13 @@ def test_a_location_a_link_now_leads_out_of_the_root_can_still_be_reclassified(
     with pytest.raises(InvalidInputError) as moved:  # a location given anew is checked
         edit_dataset(catalog_project, "events", {"location": str(shared)})
     assert moved.value.details["field"] == "location"
+
+    # datasets.yaml declaring it again (the whole file was refused) reclassifies it too
+    (catalog_project.root / "datasets.yaml").write_text(
+        "datasets:\n  events:\n    location: data/events.csv\n    classification: sensitive\n"
+    )
+    assert sync_catalog(catalog_project).updated == ["events"]
+    assert get_dataset(catalog_project, "events").spec.classification == "sensitive"
 
 
 def test_remove_and_filters(catalog_project: Project) -> None:
