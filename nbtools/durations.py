@@ -17,6 +17,12 @@ def age_days(value: str, field: str) -> int:
     """The days an age such as ``90d``, ``12w`` or ``1y`` (a year counts 365 days) stands for;
     anything else is an :class:`InvalidInputError` naming ``field``."""
     match = AGE.match(value) if isinstance(value, str) else None
+    if match is None and isinstance(value, str) and re.fullmatch(r"[0-9]{7,}[dwy]", value):
+        raise InvalidInputError(
+            f"{field[:1].upper()}{field[1:]} {value!r:.40} is too long: give at most 6 digits, "
+            "from 1 (999999y is longer than any data is kept).",
+            field=field,
+        )
     if match is None:
         raise InvalidInputError(
             f"{field[:1].upper()}{field[1:]} {value!r:.40} is not valid: a number of days, "
