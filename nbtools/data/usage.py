@@ -10,13 +10,14 @@ and those packages came from.
 
 A run is *derived from* a dataset when it read or wrote it through ``nbtools.data``
 (``run_datasets``, stored when it ends; a queued or running run by the record of uses it
-keeps in its output directory as it runs). Its output files (executed notebook, HTML) can hold rows of the data in
-cell outputs, and its artifacts (a model trained on it) what was derived from it; the notebook
-version it ran holds the code, not the data. Purging deletes the output files and the
-artifacts (files and rows) and keeps the run rows (the history of what happened, without the
-data), marked ``purged_at`` so that every view of the run says its outputs were erased and
-when; it records ``dataset.purge`` in the audit trail, and is idempotent (a run purged or
-pruned already is skipped).
+keeps in its output directory as it runs). Its output files (executed notebook, HTML) can
+hold rows of the data in cell outputs, and its artifacts (a model trained on it) what was
+derived from it; the notebook version it ran holds the code, not the data. Purging deletes
+the output files and the artifacts (files and rows) of the ended runs and keeps the run rows
+(the history of what happened, without the data), marked ``purged_at`` so that every view of
+the run says its outputs were erased and when; it records ``dataset.purge`` in the audit
+trail, and is idempotent (a run purged or pruned already is skipped). A run still running is
+left, and named: its outputs are still being written.
 """
 
 from __future__ import annotations
