@@ -11,7 +11,7 @@ extractions call.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -210,7 +210,7 @@ def check_notebook(
             unknown.append(declared)
     undeclared = []
     for literal in found.undeclared:
-        there = by_location.get(project_location(project, notebook_path, literal.value), [])
+        there = _holding(by_location, project_location(project, notebook_path, literal.value))
         for dataset in there:  # each is checked: the strictest decides
             _add(uses, dataset, "detected", literal, purpose)
         strictest = min(there, key=lambda dataset: _leniency(uses[dataset.name]), default=None)
@@ -232,6 +232,16 @@ def check_notebook(
     if enforce:
         result.refuse()
     return result
+
+
+def _holding(by_location: Mapping[str, list[Dataset]], location: str) -> list[Dataset]:
+    """The datasets at ``location`` and at each folder, or URL prefix ending at a ``/``,
+    holding it: a file read inside a dataset catalogued as its folder (a partition of a
+    table, ``data/customers/part-0.csv`` or ``s3://b/events/day=1/x.parquet``) uses it."""
+    scheme, separator, rest = location.partition("://")
+    base, parts = (f"{scheme}://", rest.split("/")) if separator else ("", location.split("/"))
+    holders = [base + "/".join(parts[:end]) for end in range(len(parts), 0, -1)]
+    return [dataset for holder in holders for dataset in by_location.get(holder, [])]
 
 
 def _refusal(dataset: Dataset | DatasetUse, purpose: str | None) -> str | None:

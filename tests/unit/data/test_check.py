@@ -150,6 +150,40 @@ def test_a_bad_purpose_is_bad_input(project: Project) -> None:
     assert caught.value.details["field"] == "purpose"
 
 
+def test_a_file_inside_a_catalogued_folder_or_url_prefix_is_a_use_of_that_dataset(
+    project: Project,
+) -> None:
+    """A table catalogued as its folder (partitioned Parquet, a Spark output, an object-store
+    prefix): a notebook reading one of its files needed no purpose, and ran, although the
+    dataset is personal."""
+    (project.root / "data" / "customers").mkdir(parents=True)
+    (project.root / "data" / "customers" / "part-0.csv").write_text("id\n1\n")
+    folder = {"location": "data/customers", "classification": "personal", "purposes": ["churn"]}
+    add_dataset(project, dataset_spec(project, "customers", folder))
+    prefix = {"location": "s3://bucket/events", "purposes": ["billing"]}
+    add_dataset(project, dataset_spec(project, "events", prefix))
+    add_dataset(project, dataset_spec(project, "eventsx", {"location": "s3://bucket/eventsx"}))
+    code = """import pandas as pd
+a = pd.read_csv("data/customers/part-0.csv")
+b = pd.read_parquet("s3://bucket/events/day=1/part-0.parquet")
+c = pd.read_parquet("s3://bucket/events-old/x.parquet")"""
+    (project.root / "nb.ipynb").write_text(json.dumps(make_notebook([("code", code, [])])))
+
+    with pytest.raises(PolicyRefusedError) as caught:
+        check_notebook(project, "nb.ipynb", None)
+    assert [use["dataset"] for use in caught.value.details["refused"]] == ["customers", "events"]
+    result = check_notebook(project, "nb.ipynb", "churn", enforce=False)
+    assert [(u.dataset, u.refused is not None) for u in result.uses] == [
+        ("customers", False),
+        ("events", True),
+    ]
+    assert [(f.value, f.dataset) for f in result.undeclared] == [
+        ("data/customers/part-0.csv", "customers"),
+        ("s3://bucket/events/day=1/part-0.parquet", "events"),
+        ("s3://bucket/events-old/x.parquet", None),  # a prefix ends at a "/"
+    ]
+
+
 def test_every_dataset_at_a_location_is_checked_and_the_strictest_decides(
     project: Project,
 ) -> None:
