@@ -421,12 +421,19 @@ def usage(cli_ctx: CliContext, name: str, purge: bool, yes: bool, as_json: bool)
 
 def _incomplete(purged: Purge) -> CheckFailedError:
     """The refusal to call a purge complete while runs that used the data have not ended
-    (exit 1): their outputs are still being written."""
-    ids = ", ".join(str(run_id) for run_id in purged.unfinished)
-    runs = f"run {ids} is" if len(purged.unfinished) == 1 else f"runs {ids} are"
+    (exit 1): their outputs are still being written. Its details hold the purge (but the
+    dataset: a refusal naming NAME's value would be read as one of NAME)."""
+    ids = purged.unfinished
+    if len(ids) == 1:
+        runs = f"run {ids[0]} is still running (or queued) and used {purged.dataset}; its"
+        again = f"it has ended (nbtools runs cancel {ids[0]} stops it)"
+    else:
+        listed = ", ".join(str(run_id) for run_id in ids)
+        runs = f"runs {listed} are still running (or queued) and used {purged.dataset}; their"
+        again = "they have ended (nbtools runs cancel ID stops one)"
+    details = {key: value for key, value in purged.to_dict().items() if key != "dataset"}
     return CheckFailedError(
-        f"The purge is not complete: {runs} still running (or queued) and used "
-        f"{purged.dataset}; their outputs, still being written, are not erased. Run the purge "
-        f"again once they have ended (nbtools runs cancel ID stops one).",
-        **purged.to_dict(),
+        f"The purge is not complete: {runs} outputs, still being written, are not erased. "
+        f"Run the purge again once {again}.",
+        **details,
     )

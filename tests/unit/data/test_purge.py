@@ -179,7 +179,12 @@ def test_a_purge_names_the_running_runs_that_used_the_data_and_fails(
     assert purged.exit_code == 1, purged.output
     error = json.loads(purged.stdout)
     assert error["error"] == "CheckFailedError"
-    assert f"run {run_id} is still running" in error["message"]
+    assert error["message"] == (
+        f"The purge is not complete: run {run_id} is still running (or queued) and used "
+        "customers; its outputs, still being written, are not erased. Run the purge again "
+        f"once it has ended (nbtools runs cancel {run_id} stops it)."
+    )  # no "See NAME.": the name given was fine
+    assert "dataset" not in error["details"]
     assert error["details"]["unfinished"] == [run_id]
     assert error["details"]["runs"] == [ended]  # the ended run's outputs were erased
     entry = audit.list_entries(project, action="dataset.purge")[0]
