@@ -106,20 +106,7 @@ def dataset_usage(project: Project, name: str) -> list[RunUsage]:
     )
     with project.store.session() as session:
         rows = session.execute(query).all()
-    usages = [
-        RunUsage(
-            run.id,
-            run.job_id,
-            mode,
-            run.status,
-            run.notebook_path,
-            run.notebook_version_id,
-            _files(project, run),
-            run.purged_at,
-            run.pruned_at,
-        )
-        for mode, run in rows
-    ]
+    usages = [_usage(run, mode, _files(project, run)) for mode, run in rows]
     stored = {usage.run_id for usage in usages}
     usages += [usage for usage in unfinished if usage.run_id not in stored]
     return sorted(usages, key=lambda usage: (-usage.run_id, usage.mode))
@@ -145,21 +132,22 @@ def _unfinished_usage(project: Project, name: str) -> list[RunUsage]:
         except (NbtoolsError, OSError):  # no use recorded yet, or not readable here
             continue
         modes = [use.mode for use in uses_in_record(record) if use.dataset == name]
-        found += [
-            RunUsage(
-                run.id,
-                run.job_id,
-                mode,
-                run.status,
-                run.notebook_path,
-                run.notebook_version_id,
-                {},
-                None,
-                None,
-            )
-            for mode in modes
-        ]
+        found += [_usage(run, mode, {}) for mode in modes]  # its files are still being written
     return found
+
+
+def _usage(run: Run, mode: str, files: dict[str, str]) -> RunUsage:
+    return RunUsage(
+        run.id,
+        run.job_id,
+        mode,
+        run.status,
+        run.notebook_path,
+        run.notebook_version_id,
+        files,
+        run.purged_at,
+        run.pruned_at,
+    )
 
 
 def _files(project: Project, run: Run) -> dict[str, str]:

@@ -27,6 +27,14 @@ from nbtools.jobs.tables import Run
 from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 from nbtools.project import Project
 
+#: A kernel slow to start (``python -c SLOW SECONDS CONNECTION_FILE``): sleeps ``SECONDS``,
+#: then becomes an ipykernel.
+SLOW = (
+    "import runpy, sys, time; time.sleep(float(sys.argv[1])); "
+    "sys.argv = ['ipykernel_launcher', '-f', sys.argv[2]]; "
+    "runpy.run_module('ipykernel_launcher', run_name='__main__')"
+)
+
 #: A cell that writes a line to its kernel's own fd 2 (the kernel's output file, through
 #: ipykernel's pipe: it waits until the line is there), then kills its kernel.
 SAYS_AND_DIES = """import os, signal, time

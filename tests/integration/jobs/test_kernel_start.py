@@ -30,16 +30,9 @@ from nbtools.kernels import RECONNECT_INTERVAL_MS, Kernel, KernelSource
 from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, run_python
-from tests.integration.jobs.conftest import group_gone, processes_with, wait_for
+from tests.integration.jobs.conftest import SLOW, group_gone, processes_with, wait_for
 
 pytestmark = pytest.mark.slow
-
-#: Sleeps, then becomes an ipykernel: a kernel slow to start.
-SLOW = (
-    "import runpy, sys, time; time.sleep(float(sys.argv[1])); "
-    "sys.argv = ['ipykernel_launcher', '-f', sys.argv[2]]; "
-    "runpy.run_module('ipykernel_launcher', run_name='__main__')"
-)
 
 
 @pytest.fixture

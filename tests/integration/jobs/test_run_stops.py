@@ -19,16 +19,9 @@ from nbtools.processes import kill_tree
 from nbtools.project import Project
 from tests import held
 from tests.conftest import NotebookFactory, exit_on_signal, nbtools, opened_for_writing
-from tests.integration.jobs.conftest import processes_with
+from tests.integration.jobs.conftest import SLOW, processes_with
 
 pytestmark = pytest.mark.slow
-
-#: Sleeps (``argv[1]`` seconds), then becomes an ipykernel: a kernel slow to start.
-SLOW = (
-    "import runpy, sys, time; time.sleep(float(sys.argv[1])); "
-    "sys.argv = ['ipykernel_launcher', '-f', sys.argv[2]]; "
-    "runpy.run_module('ipykernel_launcher', run_name='__main__')"
-)
 
 
 @pytest.fixture
