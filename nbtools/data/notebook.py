@@ -7,7 +7,11 @@ end reads: a cell cannot hide it as it can hide an output (``%%capture``, ``clea
 It also shows the use as an output of the MIME type :data:`USE_MIME` (with a ``text/plain``
 line, so any frontend shows it), which the run's end reads too (``mode="w"`` marks an output
 dataset). When the kernel's purpose (``$NBTOOLS_PURPOSE``, set for job runs) is not allowed
-by the dataset, it warns with the text a job would be refused with.
+by the dataset, a job run's kernel (one given ``$NBTOOLS_DATA_USES``) appends the refused use
+to the run's record (with ``refused``: why, which the run's end audits) and raises
+:class:`~nbtools.errors.PolicyRefusedError` with the text a job would be refused with, so the
+rule holds from the moment the catalog changes; an interactive kernel or a script warns with
+that text (:class:`DataUseWarning`).
 
 In a call of a served package (:mod:`nbtools.serve`) the use goes to the call's
 :data:`USE_SINK` instead: it is checked against the service's purpose, and a use the purpose
@@ -92,6 +96,13 @@ def path(name: str, mode: str = "r") -> str:
     if sink is not None:
         sink.take(use, problem)
         return url
+    if problem is not None and os.environ.get(DATA_USES_VARIABLE):
+        _record({**use, "refused": problem})
+        from nbtools.errors import PolicyRefusedError
+
+        raise PolicyRefusedError(
+            problem, dataset=name, classification=use["classification"], purpose=purpose
+        )
     if problem is not None:
         warnings.warn(problem, DataUseWarning, stacklevel=2)
     _record(use)
@@ -120,9 +131,10 @@ def _lookup(name: str) -> tuple[Dataset, str]:
     return dataset, data_url(project, dataset.spec.location)
 
 
-#: The ``(record, dataset, mode)`` this process appended already: a loop calling ``path``
-#: for each row grows the record by one line, not one a call.
-_recorded: set[tuple[str, str, str]] = set()
+#: The ``(record, dataset, mode, refused)`` this process appended already: a loop calling
+#: ``path`` for each row grows the record by one line, not one a call (a use refused after
+#: the same use was allowed is a line of its own).
+_recorded: set[tuple[str, str, str, bool]] = set()
 
 
 def _record(use: dict[str, str]) -> None:
@@ -130,7 +142,8 @@ def _record(use: dict[str, str]) -> None:
     in one write: processes the kernel started append to the same file. A use that cannot
     be recorded stops the notebook: its run would hold the data without saying so."""
     target = os.environ.get(DATA_USES_VARIABLE)
-    if not target or (target, use["dataset"], use["mode"]) in _recorded:
+    key = (target or "", use["dataset"], use["mode"], "refused" in use)
+    if not target or key in _recorded:
         return
     import json
 
@@ -148,7 +161,7 @@ def _record(use: dict[str, str]) -> None:
             f"Cannot record the use of dataset {use['dataset']!r} for this run in {target}: "
             f"{error.strerror}."
         ) from None
-    _recorded.add((target, use["dataset"], use["mode"]))
+    _recorded.add(key)
 
 
 def _show(payload: dict[str, str], text: str) -> None:

@@ -9,7 +9,7 @@ dataset catalogued under its name when it is stored, at the run's end."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -46,26 +46,41 @@ def uses_in_notebook(raw: bytes) -> list[DataUse]:
         nb = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return []
-    found: dict[tuple[str, str], DataUse] = {}
-    for cell in nb.get("cells", []) if isinstance(nb, dict) else []:
-        for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
-            payload = output.get("data", {}).get(USE_MIME) if isinstance(output, dict) else None
-            use = parse_use(payload)
-            if use is not None:
-                found.setdefault((use.dataset, use.mode), use)
-    return list(found.values())
+    cells = nb.get("cells", []) if isinstance(nb, dict) else []
+    return _distinct(
+        output.get("data", {}).get(USE_MIME) if isinstance(output, dict) else None
+        for cell in cells
+        for output in (cell.get("outputs", []) if isinstance(cell, dict) else [])
+    )
 
 
 def uses_in_record(raw: bytes) -> list[DataUse]:
     """Every distinct ``(dataset, mode)`` in a run's record of uses (one JSON object a line,
-    as ``nbtools.data.path`` appends them); a line that is not one (cut by a crash) is
-    skipped."""
-    found: dict[tuple[str, str], DataUse] = {}
+    as ``nbtools.data.path`` appends them), but those refused (:func:`refusals_in_record`); a
+    line that is not one (cut by a crash) is skipped."""
+    return _distinct(line for line in _record_lines(raw) if "refused" not in line)
+
+
+def refusals_in_record(raw: bytes) -> list[DataUse]:
+    """Every distinct ``(dataset, mode)`` the run's purpose refused in its kernel (a line of
+    its record with ``refused``: the catalog changed while it ran); the run did not get it."""
+    return _distinct(line for line in _record_lines(raw) if isinstance(line.get("refused"), str))
+
+
+def _record_lines(raw: bytes) -> Iterator[dict[str, Any]]:
     for line in raw.splitlines():
         try:
-            use = parse_use(json.loads(line))
+            payload = json.loads(line)
         except (ValueError, UnicodeDecodeError, RecursionError):
             continue
+        if isinstance(payload, dict):
+            yield payload
+
+
+def _distinct(payloads: Iterable[Any]) -> list[DataUse]:
+    found: dict[tuple[str, str], DataUse] = {}
+    for payload in payloads:
+        use = parse_use(payload)
         if use is not None:
             found.setdefault((use.dataset, use.mode), use)
     return list(found.values())

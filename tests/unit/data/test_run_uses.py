@@ -13,13 +13,14 @@ from sqlalchemy import select
 
 from nbtools import jobs
 from nbtools.config import DATA_USES_FILE, DATA_USES_VARIABLE
-from nbtools.data.catalog import add_dataset, dataset_spec, get_dataset
+from nbtools.data.catalog import add_dataset, dataset_spec, edit_dataset, get_dataset
 from nbtools.data.notebook import USE_MIME, path
 from nbtools.data.notebook import open as open_dataset
+from nbtools.data.policy import refusal
 from nbtools.data.tables import RunDatasetRecord
 from nbtools.data.usage import dataset_usage
-from nbtools.data.uses import DataUse, uses_in_record
-from nbtools.errors import NbtoolsError
+from nbtools.data.uses import DataUse, refusals_in_record, uses_in_record
+from nbtools.errors import NbtoolsError, PolicyRefusedError
 from nbtools.jobs import run_files, runs
 from nbtools.jobs.submit import queue_run
 from nbtools.project import Project
@@ -77,6 +78,35 @@ def test_a_use_that_cannot_be_recorded_stops_the_notebook(
     monkeypatch.setenv(DATA_USES_VARIABLE, str(tmp_path / "gone" / DATA_USES_FILE))
     with pytest.raises(NbtoolsError, match=r"Cannot record the use of dataset 'customers'"):
         path("customers")
+
+
+def test_in_a_run_a_use_its_purpose_does_not_allow_is_refused_and_recorded_as_refused(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a job run's kernel (``$NBTOOLS_DATA_USES`` set) a use that only warned raises the
+    refusal, and the record keeps it apart from the uses the run made, also after the same
+    use was allowed (the catalog changed in between)."""
+    (project.root / "c.csv").write_text("id\n1\n")
+    spec = {"location": "c.csv", "classification": "personal", "purposes": ["churn"]}
+    add_dataset(project, dataset_spec(project, "customers", spec))
+    record = tmp_path / DATA_USES_FILE
+    monkeypatch.setenv("NBTOOLS_ROOT", str(project.root))
+    monkeypatch.setenv("NBTOOLS_PURPOSE", "churn")
+    monkeypatch.setenv(DATA_USES_VARIABLE, str(record))
+    path("customers")
+    edit_dataset(project, "customers", {"purposes": ["billing"]})
+    for _ in range(2):
+        with pytest.raises(PolicyRefusedError, match=r"'churn': its allowed purposes are billing"):
+            path("customers")
+    lines = [json.loads(line) for line in record.read_text().splitlines()]
+    assert [line.get("refused", "") for line in lines] == [
+        "",
+        refusal("customers", "personal", ["billing"], "churn"),
+    ]
+    raw = record.read_bytes()
+    assert [(use.dataset, use.mode) for use in uses_in_record(raw)] == [("customers", "read")]
+    assert [(use.dataset, use.mode) for use in refusals_in_record(raw)] == [("customers", "read")]
+    assert refusals_in_record(raw[: raw.index(b"\n") + 1]) == []
 
 
 def test_a_record_is_read_line_by_line() -> None:
