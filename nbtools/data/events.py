@@ -3,7 +3,9 @@
 - ``run_finishing``: the datasets the run used through ``nbtools.data`` are read from the
   record it kept in its output directory (:data:`~nbtools.config.DATA_USES_FILE`) and from its
   executed notebook's outputs (before the transaction); inside it they are stored in
-  ``run_datasets``.
+  ``run_datasets``, and the uses the run's purpose refused in its kernel (the catalog
+  changed while it ran: lines of the record with ``refused``) are entered in the audit trail
+  as ``policy.refuse`` on ``run ID`` by the run's actor (``during: run``).
 - ``runs_described``: each run's ``purpose`` and ``datasets`` (name, read/write,
   classification, location).
 - ``run_requested``: the usage rule (:mod:`nbtools.data.check`) on the notebook a job or run
@@ -23,9 +25,17 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from nbtools import audit
 from nbtools.config import DATA_USES_FILE
 from nbtools.data.tables import datasets, run_datasets
-from nbtools.data.uses import DataUse, runs_uses, save_uses, uses_in_notebook, uses_in_record
+from nbtools.data.uses import (
+    DataUse,
+    refusals_in_record,
+    runs_uses,
+    save_uses,
+    uses_in_notebook,
+    uses_in_record,
+)
 from nbtools.durations import older_than
 from nbtools.errors import NotFoundError
 from nbtools.jobs.run_files import ending_outputs
@@ -45,35 +55,57 @@ log = logging.getLogger(__name__)
 
 
 def run_finishing(event: RunFinishing) -> Callable[[RunFinished], None]:
-    uses = _read_uses(event)
-    return lambda finished: save_uses(finished.session, finished.run_id, uses)
+    record, notebook = _ending_files(event)
+    record_bytes = _read(event, record) if record is not None else b""
+    uses = uses_in_record(record_bytes)
+    if notebook is not None:  # a kernel whose nbtools keeps no record shows its uses only
+        uses += uses_in_notebook(_read(event, notebook))
+    refused = refusals_in_record(record_bytes)
+
+    def work(finished: RunFinished) -> None:
+        save_uses(finished.session, finished.run_id, uses)
+        if refused:
+            _audit_refusals(finished, refused)
+
+    return work
 
 
-def _read_uses(event: RunFinishing) -> list[DataUse]:
-    """The uses the run recorded, then those its notebook shows (a kernel whose nbtools
-    keeps no record shows them only; a cell may hide what it shows)."""
+def _ending_files(event: RunFinishing) -> tuple[StoredFile | None, StoredFile | None]:
+    """The run's record of uses and its executed notebook (None: the run has none)."""
     try:
         ending = ending_outputs(event.store, event.run_id, event.output_dir)
     except NotFoundError:
-        return []
-    uses = []
+        return None, None
+    record = None
     if ending.directory is not None:
-        uses += _read(event, StoredFile(join(ending.directory, DATA_USES_FILE)), uses_in_record)
-    if ending.notebook is not None:
-        uses += _read(event, ending.notebook, uses_in_notebook)
-    return uses
+        record = StoredFile(join(ending.directory, DATA_USES_FILE))
+    return record, ending.notebook
 
 
-def _read(
-    event: RunFinishing, file: StoredFile, parse: Callable[[bytes], list[DataUse]]
-) -> list[DataUse]:
+def _audit_refusals(finished: RunFinished, refused: list[DataUse]) -> None:
+    """``policy.refuse`` on the run, by its actor, in the transaction that ends it."""
+    run = runs_table.c
+    row = finished.session.execute(
+        select(run.created_by, run.purpose).where(run.id == finished.run_id)
+    ).one()
+    summary = {
+        "purpose": row.purpose,
+        "refused": sorted({use.dataset for use in refused}),
+        "during": "run",
+    }
+    audit.record(
+        finished.session, row.created_by, "policy.refuse", f"run {finished.run_id}", summary
+    )
+
+
+def _read(event: RunFinishing, file: StoredFile) -> bytes:
     try:
-        return parse(file.read_bytes())
+        return file.read_bytes()
     except NotFoundError:  # the run used no dataset, or wrote no notebook
-        return []
+        return b""
     except OSError:
         log.exception("nbtools: cannot read the datasets run %s used", event.run_id)
-        return []
+        return b""
 
 
 def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:

@@ -194,3 +194,48 @@ def test_each_refusal_in_the_trail_names_what_was_refused(root: Path) -> None:
     assert [e["summary"].get("during") for e in reversed(refusals)] == [
         "run.start", "job.create", "job.edit", "run.submit", "run.rerun", "extract",
     ]  # fmt: skip
+
+
+WITHDRAWS_THEN_USES = [
+    (
+        "code",
+        "from nbtools.data.catalog import edit_dataset\n"
+        "from nbtools.project import project_from_environment\n"
+        "edit_dataset(project_from_environment(), 'customers', {'purposes': ['billing']})",
+        [],
+    ),
+    *USES_CUSTOMERS,
+    ("code", "print('read on')", []),
+]
+
+
+def test_a_purpose_withdrawn_while_a_run_runs_refuses_its_next_use(
+    root: Path, notebook_factory: NotebookFactory
+) -> None:
+    """The rule holds from the moment the catalog changes: in a job run's kernel the use
+    raised ``PolicyRefusedError`` (it only warned), the run ended failed with the refusal,
+    and the trail has the refusal on the run, by whom the run acts for."""
+    notebook_factory("withdraw.ipynb", WITHDRAWS_THEN_USES)
+    ran = nbtools(
+        root, "--actor", "dpo-test", "run", "withdraw.ipynb", "--purpose", "churn-model", "--json"
+    )
+    assert ran.exit_code != 0, ran.output
+    run = json.loads(nbtools(root, "runs", "list", "--json").stdout)[0]
+    assert run["status"] == "failed"
+    shown = json.loads(nbtools(root, "runs", "show", str(run["id"]), "--json").stdout)
+    assert shown["error"]["name"] == "PolicyRefusedError"
+    assert "'churn-model'" in shown["error"]["message"]
+    assert "billing" in shown["error"]["message"]
+    assert shown["datasets"] == []  # refused: not a use the run made
+    executed = json.loads(Path(shown["output_notebook"]).read_text())
+    assert executed["cells"][-1]["outputs"] == []  # the cell failed: the next did not run
+    refusals = json.loads(
+        nbtools(root, "audit", "list", "--action", "policy.refuse", "--json").stdout
+    )
+    assert [(e["actor"], e["target"], e["summary"]) for e in refusals] == [
+        (
+            "dpo-test",
+            f"run {run['id']}",
+            {"purpose": "churn-model", "refused": ["customers"], "during": "run"},
+        )
+    ]
