@@ -17,8 +17,7 @@ from nbtools.data import CLASSIFICATIONS, MAX_SEARCH_LIMIT
 from nbtools.errors import CheckFailedError
 
 if TYPE_CHECKING:
-    from nbtools.data import Dataset, UsageReport
-    from nbtools.data.usage import Purge
+    from nbtools.data import Dataset, Purge, UsageReport
 
 
 def declaration_options(function: CommandFunction) -> CommandFunction:

@@ -62,6 +62,7 @@ if TYPE_CHECKING:  # ``X as X``: the face's names, re-exported for type checkers
     from nbtools.data.search import MAX_SEARCH_LIMIT as MAX_SEARCH_LIMIT
     from nbtools.data.search import search_datasets as search_datasets
     from nbtools.data.sharing import shared_locations as shared_locations
+    from nbtools.data.usage import Purge as Purge
     from nbtools.data.usage import UsageReport as UsageReport
     from nbtools.data.usage import dataset_usage as dataset_usage
     from nbtools.data.usage import purge_outputs as purge_outputs
@@ -102,6 +103,7 @@ _LAZY = {
     "MAX_SEARCH_LIMIT": ("search", "MAX_SEARCH_LIMIT"),
     "search_datasets": ("search", "search_datasets"),
     "shared_locations": ("sharing", "shared_locations"),
+    "Purge": ("usage", "Purge"),
     "UsageReport": ("usage", "UsageReport"),
     "dataset_usage": ("usage", "dataset_usage"),
     "purge_outputs": ("usage", "purge_outputs"),
