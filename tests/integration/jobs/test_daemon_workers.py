@@ -295,6 +295,8 @@ def test_a_worker_that_cannot_be_replaced_is_said_once_and_the_other_runs_what_i
             assert ended.worker is not None
             assert int(ended.worker.rsplit(":", 1)[1]) in survivors
         wait_until(lambda: len(workers_of(project)) == 2, "the replacement")
+        # its line follows the worker's start: a stop before it left the log without it
+        wait_until(lambda: "executor workers started again" in log.read_text(), "its line")
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=120)
