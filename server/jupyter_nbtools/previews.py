@@ -279,6 +279,9 @@ class ServicePreviews:
             if preview.state == "ready":
                 return
             if preview.state == "exited":
+                # it may have ended after refresh() looked: its last lines, which tell why, are
+                # read to the end first (else the reason was whatever line came before them)
+                await self.refresh(preview)
                 failure = preview.failure()
                 if failure is not None:
                     raise failure
