@@ -171,6 +171,7 @@ def execute_here(
             jobs = cli_ctx.settings(JobsSettings)
             token = claim_token()
             run_id = queue(token)
+            stops.queued()
             request = RunRequest.for_project(
                 project,
                 run_id,
@@ -211,7 +212,8 @@ def execute_here(
         print_ended(project, model, as_json, written)
         if output is not None and written is None:
             ended = f"run {run_id} ended before its first cell"
-            click.echo(drop_earlier_output(output, ended), err=True)
+            said = drop_earlier_output(output, ended, stops.earlier_removed)
+            click.echo(said, err=True)
     if received:
         raise SystemExit(128 + received[0])
     fail_unless_succeeded(model)

@@ -4,8 +4,10 @@ Until the run is queued, a stop ends the command as it ends any (the group says 
 or 143); on its way out :meth:`RunStops.before_the_run` kills the kernel booted ahead for the
 run and removes an earlier run's executed notebook at ``-o``, saying so on standard error, so
 that no CI step publishes it as this run's. From :meth:`RunStops.cancelling` on, a stop
-cancels the run instead: its kernel is killed, the run ends cancelled (the earlier output is
-removed then too) and the command exits 128 + the signal.
+cancels the run instead: its kernel is killed, the run ends cancelled and the command exits
+128 + the signal. Once the run is queued (:meth:`RunStops.queued`), before its kernel is
+waited for, the earlier output is removed whatever comes next: even a SIGKILL, which nothing
+answers, then leaves at ``-o`` this run's whole notebook or none.
 """
 
 from __future__ import annotations
@@ -37,6 +39,20 @@ class RunStops:
         self.kernels: KernelSource | None = None
         #: The run's interrupt, once the run handles stops itself.
         self.interrupt: Interrupt | None = None
+        #: Whether :meth:`queued` removed an earlier run's notebook at ``-o``.
+        self.earlier_removed = False
+
+    def queued(self) -> None:
+        """Once the run is queued, before its kernel is waited for: remove an earlier run's
+        executed notebook at ``-o``, so that no stop, SIGKILL included, leaves it there as
+        this run's (the run's own is written, whole, when it ends); one that cannot be removed
+        is said so when the run ends without a notebook."""
+        if self.output is None:
+            return
+        from nbtools.cli.runs import remove_earlier_output
+
+        with contextlib.suppress(OSError):
+            self.earlier_removed = remove_earlier_output(self.output)
 
     @contextlib.contextmanager
     def before_the_run(self) -> Iterator[None]:

@@ -131,25 +131,35 @@ def print_ended(
     print_traceback(project, model, err=True)
 
 
-def drop_earlier_output(output: Path, ended: str) -> str:
+def remove_earlier_output(output: Path) -> bool:
+    """Remove an earlier run's executed (or prepared) notebook at ``-o``'s ``output`` (its
+    symbolic link's target); whether there was one. Another file (written over only with
+    --force) is left as it was. :class:`OSError` when it cannot be read or removed."""
+    from nbtools.jobs import is_run_output
+
+    target = output.resolve()
+    if not target.is_file() or not is_run_output(target):
+        return False
+    target.unlink()
+    return True
+
+
+def drop_earlier_output(output: Path, ended: str, removed: bool = False) -> str:
     """After ``nbtools run`` ended with no executed notebook, as ``ended`` says (its run ended
     before its first cell: its kernel did not start, a stop while it started; a stop before
     the run was queued), remove an earlier run's executed (or prepared) notebook at ``-o``'s
     ``output``, which a CI step would otherwise publish as this run's (another file, written
-    over only with --force, is left as it was); the line saying so."""
-    from nbtools.jobs import is_run_output
-
+    over only with --force, is left as it was); the line saying so. ``removed``: the run
+    removed it already, once queued (:meth:`~nbtools.cli.run_stops.RunStops.queued`)."""
     said = f"No executed notebook: {ended}; {output}"
-    target = output.resolve()
     try:
-        if not target.is_file():
+        if remove_earlier_output(output) or (removed and not output.resolve().exists()):
+            return f"{said}, an earlier run's, was removed."
+        if not output.resolve().is_file():
             return f"{said} was not written."
-        if not is_run_output(target):
-            return f"{said} was left as it was."
-        target.unlink()
     except OSError as error:
         return f"{said} could not be removed ({error.strerror}): it is no output of this run."
-    return f"{said}, an earlier run's, was removed."
+    return f"{said} was left as it was."
 
 
 def fail_unless_succeeded(model: dict[str, Any]) -> None:

@@ -140,3 +140,57 @@ def test_a_stop_before_a_reproduction_is_queued_removes_the_earlier_output_too(
     )
     runs = json.loads(nbtools(tmp_path, "runs", "list", "--json").stdout)
     assert [run["id"] for run in runs] == [1]
+
+
+def test_sigkill_while_the_kernel_starts_leaves_no_earlier_output(
+    tmp_path: Path, slow_kernel: str, earlier_output: Path
+) -> None:
+    """Killed (SIGKILL, which nothing answers) once its run is queued, as it records the run's
+    data uses, its kernel still starting: OUT held the earlier run's notebook after it."""
+    stop = held.Stop("open", ".data-uses.jsonl")
+    try:
+        killed = held.run(tmp_path, "run", "nb.ipynb", "-o", "out.ipynb", stop=stop)
+    finally:
+        for pid in processes_with(slow_kernel):  # the orphaned kernel: nothing killed it
+            kill_tree(pid)
+    assert killed.returncode == held.KILLED, killed.stderr
+    assert not earlier_output.exists()
+    assert [path.name for path in tmp_path.glob("*out.ipynb*")] == []
+    runs = json.loads(nbtools(tmp_path, "runs", "list", "--json").stdout)
+    assert [run["id"] for run in runs] == [1]
+
+
+def test_sigkill_during_a_cell_leaves_no_earlier_output(
+    tmp_path: Path, project: Project, notebook_factory: NotebookFactory
+) -> None:
+    """Killed (SIGKILL) while a cell runs (held reading a named pipe): OUT held the earlier
+    run's notebook after it."""
+    fifo = held.fifo(tmp_path / "hold")
+    cell = f"import os\nopen('kernel.pid', 'w').write(str(os.getpid()))\nopen({str(fifo)!r}).read()"
+    notebook_factory("nb.ipynb", [("code", "x = 1", ["parameters"]), ("code", cell, [])])
+    out = tmp_path / "out.ipynb"
+    prepared = nbtools(tmp_path, "run", "nb.ipynb", "--prepare-only", "-o", str(out))
+    assert prepared.exit_code == 0, prepared.output
+    process = subprocess.Popen(
+        held.command(tmp_path, "run", "nb.ipynb", "-o", "out.ipynb"),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    writer = None
+    try:
+        writer = opened_for_writing(fifo, process)  # the cell reads it: the run is in it
+        process.kill()
+        assert process.wait(timeout=60) == held.KILLED
+    finally:
+        if writer is not None:
+            os.close(writer)
+        if process.poll() is None:
+            kill_tree(process.pid)
+            process.wait()
+        if (tmp_path / "kernel.pid").exists():  # the orphaned kernel: nothing killed it
+            kill_tree(int((tmp_path / "kernel.pid").read_text()))
+    assert not out.exists()
+    assert [path.name for path in tmp_path.glob("*out.ipynb*")] == []
+    shown = json.loads(nbtools(tmp_path, "runs", "show", "1", "--json").stdout)
+    assert shown["status"] == "running"
