@@ -39,6 +39,19 @@ def slow_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return marker
 
 
+#: A kernel (``python -c ASKED CONNECTION_FILE FIFO MARKER``) that takes its shell port and,
+#: once asked for its info (nbtools waits for its answer then: :func:`~nbtools.kernel_ready.
+#: until_ready`), holds reading the named pipe FIFO, never answering.
+ASKED = """import json, sys, zmq
+info = json.load(open(sys.argv[1]))
+shell = zmq.Context().socket(zmq.ROUTER)
+sep = ":" if info["transport"] == "tcp" else "-"  # nbtools' kernels: ipc
+shell.bind(f"{info['transport']}://{info['ip']}{sep}{info['shell_port']}")
+shell.recv_multipart()
+open(sys.argv[2]).read()
+"""
+
+
 @pytest.fixture
 def earlier_output(tmp_path: Path, project: Project, notebook_factory: NotebookFactory) -> Path:
     """``out.ipynb``, a notebook nbtools wrote for ``nb.ipynb`` (whose kernel is ``slow``)
@@ -194,3 +207,44 @@ def test_sigkill_during_a_cell_leaves_no_earlier_output(
     assert [path.name for path in tmp_path.glob("*out.ipynb*")] == []
     shown = json.loads(nbtools(tmp_path, "runs", "show", "1", "--json").stdout)
     assert shown["status"] == "running"
+
+
+def test_a_stop_while_nbtools_waits_for_the_kernel_s_answer_cancels_the_run_and_kills_it(
+    tmp_path: Path,
+    project: Project,
+    notebook_factory: NotebookFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SIGTERM once the kernel was asked for its info, which it never answers (held at a named
+    pipe): it lands in :func:`~nbtools.kernel_ready.until_ready`'s wait on the kernel's
+    exit (its pidfd), for sure. The run ends cancelled, the kernel killed, at once (no wait
+    until the start timeout, an hour)."""
+    fifo = held.fifo(tmp_path / "hold")
+    marker = f"nbtools-test-{uuid.uuid4().hex}"
+    spec = tmp_path / "jupyter" / "kernels" / "asked"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-c", ASKED, "{connection_file}", str(fifo), marker]
+    spec.joinpath("kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "asked", "language": "python"})
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    notebook_factory("nb.ipynb", [("code", "x = 1", [])], kernel="asked")
+    command = held.command(
+        tmp_path, "run", "nb.ipynb", "-o", "out.ipynb", "--start-timeout", "3600"
+    )
+    with (tmp_path / "err.txt").open("wb") as err:
+        process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        # the kernel reads the pipe once asked: nbtools waits for its answer
+        assert exit_on_signal(fifo, process, signal.SIGTERM) == 143
+    finally:
+        for pid in processes_with(marker):  # the test failed: nothing left running
+            kill_tree(pid)
+    assert processes_with(marker) == []
+    assert (tmp_path / "err.txt").read_text().splitlines() == [
+        "No executed notebook: run 1 ended before its first cell; out.ipynb was not written."
+    ]
+    assert not (tmp_path / "out.ipynb").exists()
+    shown = json.loads(nbtools(tmp_path, "runs", "show", "1", "--json").stdout)
+    assert shown["status"] == "cancelled"
+    assert shown["error"]["message"] == "nbtools run received SIGTERM."
