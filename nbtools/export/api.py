@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 from nbtools.errors import CheckFailedError, ConflictError, InvalidInputError
 from nbtools.export.build import Extraction, ExtractOptions, extract
 from nbtools.export.model import member_of
-from nbtools.export.staging import check_settled
+from nbtools.export.staging import check_settled, half_written
 from nbtools.export.writer import (
     FileChange,
     check_output,
@@ -88,6 +88,9 @@ class ExtractReport:
         #: A stale check's: what to tell when only nbtools' framing of the notebook's code
         #: changed (:mod:`.framing`), which passes the check.
         self.framing_note: str | None = None
+        #: A preview's: what to tell when the package on disk, which its files are compared
+        #: with, was left half-written by a stopped write (:func:`.staging.half_written`).
+        self.half_written: str | None = None
 
     @property
     def stale(self) -> bool:
@@ -111,6 +114,7 @@ class ExtractReport:
             "written": self.written,
             "stale": self.stale,
             "framing_only": self.framing_note is not None,
+            "half_written": self.half_written,
             "files": [change.to_dict(with_content) for change in self.changes],
             "problems": self.problems(),
             "cells": [with_paths(cell, self.paths) for cell in extraction.cells()],
@@ -274,6 +278,8 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
     report = ExtractReport(
         extraction, request.out, request.mode, changes, request.notebook_path, paths
     )
+    if request.mode == "preview":  # a check fails on it (check_settled); a write settles it
+        report.half_written = half_written(request.out)
     if request.mode == "check":
         # from a notebook with errors, which no write takes, a diff shows changes none makes
         report.diff = "" if extraction.errors else unified_diff(report.changes, request.out)

@@ -195,21 +195,27 @@ def recover(out: Path, recorded: Mapping[str, str]) -> bool:
     return True
 
 
+def half_written(out: Path) -> str | None:
+    """What to tell of the package in ``out`` when a write into it was stopped half-way: its journal is there, and the files in place may be
+    the old package's, the new one's, or both (the manifest in place then describing them or
+    not). None when no write was stopped. The next write settles it (:func:`recover`)."""
+    journal = temporary_of(out / MANIFEST)
+    if not os.path.lexists(journal):
+        return None
+    return (
+        f"The package in {out} is half-written: an nbtools extract writing it was stopped "
+        f"before it ended (its journal, {journal.name}, is still there). Run nbtools extract again, without --check (or write it from the "
+        "Productionize wizard): it finishes or undoes that write, then writes the package."
+    )
+
+
 def check_settled(out: Path) -> None:
     """Fail a check of ``out`` (which changes nothing) when a write into it was stopped
-    half-way: its journal is there, and the files in place may be the old package's, the new
-    one's, or both (the manifest in place then describing them or not). The next write
-    settles it (:func:`recover`)."""
-    journal = temporary_of(out / MANIFEST)
-    if os.path.lexists(journal):
-        raise CheckFailedError(
-            f"The package in {out} is half-written: an nbtools extract writing it was stopped "
-            f"before it ended (its journal, {journal.name}, is still there). Run nbtools "
-            "extract again, without --check: it finishes or undoes that write, then writes the "
-            "package.",
-            output=str(out),
-            journal=str(journal),
-        )
+    half-way (:func:`half_written`)."""
+    said = half_written(out)
+    if said is not None:
+        journal = temporary_of(out / MANIFEST)
+        raise CheckFailedError(said, output=str(out), journal=str(journal))
 
 
 def _hash(path: Path) -> str | None:

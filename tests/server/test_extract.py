@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from nbtools.export.model import MANIFEST
+from tests import held
 from tests.conftest import make_notebook, unwritable
 
 CELLS = [
@@ -404,3 +406,26 @@ async def test_an_empty_content_is_a_400_naming_content(jp_fetch: Any, jp_root_d
     code, body = await error(jp_fetch, path="demo.ipynb", content={})
     assert (code, body["details"]["field"]) == (400, "content")
     assert "not a notebook" in body["message"]
+
+
+async def test_a_preview_of_a_half_written_package_says_so_in_a_check_s_words(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """An extraction killed (SIGKILL) before its manifest took its place left the package
+    half-written: the preview compared its files with it and said nothing of it."""
+    put_notebook(jp_root_dir, "demo.ipynb", CELLS)
+    extract = ["extract", "demo.ipynb", "-o", "pkgs/demo", "--lineage", "off"]
+    killed = held.run(jp_root_dir, *extract, stop=held.Stop("os.rename", f".{MANIFEST}."))
+    assert killed.returncode == held.KILLED, killed.stderr
+    checked = held.run(jp_root_dir, *extract, "--check")
+    assert checked.returncode == 1
+    said = " ".join(checked.stderr.split()).removeprefix("Error: ")
+    report = await post(jp_fetch, path="demo.ipynb", output="pkgs/demo")
+    assert report["half_written"] == said.replace(f"{jp_root_dir}/", "")
+    assert report["half_written"].startswith("The package in pkgs/demo is half-written: ")
+    code, body = await error(jp_fetch, path="demo.ipynb", output="pkgs/demo", check=True)
+    assert (code, body["message"]) == (400, report["half_written"])
+    written = await post(jp_fetch, path="demo.ipynb", output="pkgs/demo", dry_run=False)
+    assert written["written"] is True
+    settled = await post(jp_fetch, path="demo.ipynb", output="pkgs/demo")
+    assert settled["half_written"] is None

@@ -181,6 +181,11 @@ export interface ExtractReport {
    * extract once to update it.
    */
   framing_only: boolean;
+  /**
+   * A preview's: the package on disk (which `files` compares with) was left half-written by
+   * a stopped write, and what to do (write it again); `null` otherwise.
+   */
+  half_written: string | null;
   files: ExtractFile[];
   problems: ExtractProblem[];
   cells: { cell: number; cell_id: string; role: string; module: string | null }[];

@@ -276,6 +276,11 @@ function Preview({ model, trans, pages }: IStepProps): React.ReactElement {
               )}
             </p>
           )}
+          {report.half_written && (
+            <p role="note" data-testid="nbtools-preview-half-written">
+              {report.half_written}
+            </p>
+          )}
           {report.orphans.map(orphan => (
             <OrphanNote key={orphan.output} orphan={orphan} model={model} trans={trans} />
           ))}

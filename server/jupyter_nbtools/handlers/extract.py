@@ -23,6 +23,7 @@ from tornado import web
 from jupyter_nbtools.handlers.authorization import EXECUTE, authorized
 from jupyter_nbtools.handlers.base import NbtoolsHandler
 from jupyter_nbtools.handlers.bodies import body_fields
+from jupyter_nbtools.handlers.seen import seen_from_root
 from nbtools import data, export, lineage
 from nbtools.errors import InvalidInputError
 from nbtools.notebooks import Notebook, parse_notebook, read_notebook
@@ -115,6 +116,7 @@ class ExtractHandler(NbtoolsHandler):
         model = report.to_dict()
         model["output"] = self.project.relative(report.out)
         model["notebook"] = self.project.relative(first)
+        model["half_written"] = seen_from_root(self.project.root, report.half_written)
         model["data"] = checks[0].to_dict()
         if others:  # a set: each notebook's data check beside its path, as the CLI's --json
             model["notebooks"] = [
