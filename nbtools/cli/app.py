@@ -121,6 +121,12 @@ class LazyGroup(Group):
                 raise SystemExit(0) from None
             # Ctrl-C: click would say "Aborted!" and exit 1, a failed check's code
             stopped = Stopped.of(interruption)
+            if not cli_ctx.stops_owned:  # nbtools run stopped before it read its options
+                from nbtools.cli.run_stops import stopped_before_reading
+
+                said = stopped_before_reading(cli_ctx.command_line or [])
+                if said is not None:
+                    click.echo(said, err=True)
             after_ctrl_c = "\n" if isinstance(interruption, KeyboardInterrupt) else ""
             click.echo(f"{after_ctrl_c}{stopped.message}", err=True)
             # with --json, a stop before the answer is the answer, as an error is
@@ -143,6 +149,7 @@ class LazyGroup(Group):
         ctx.meta[_COMMAND_FIRST] = bool(args) and not args[0].startswith("-")
         cli_ctx = ctx.ensure_object(CliContext)
         cli_ctx.asked_json = "--json" in args
+        cli_ctx.command_line = list(args)
         try:
             return super().parse_args(ctx, args)
         except click.UsageError as error:

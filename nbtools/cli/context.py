@@ -47,6 +47,12 @@ class CliContext:
         #: The name of the command about to run when it is a service (``scheduler``,
         #: ``serve``): a stop of it, even before it handles stops itself, is graceful.
         self.service: str | None = None
+        #: The group's command line (its options, the command's name and arguments), once
+        #: the group reads it: what a stop before the command read it is told from.
+        self.command_line: list[str] | None = None
+        #: The command handles its stops itself from now on (``nbtools run``:
+        #: :class:`~nbtools.cli.run_stops.RunStops`).
+        self.stops_owned = False
         self._kept: list[object] = []
         #: The settings classes read so far, their variables checked.
         self._read: set[type[Settings]] = set()

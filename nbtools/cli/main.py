@@ -27,6 +27,7 @@ def main() -> None:
     # _signal: the C module behind `signal`, loaded with the interpreter (`signal` would build
     # its enums, ≈ 0.4 ms of every command's start-up)
     _signal.signal(_signal.SIGTERM, _stop)
+    cli_ctx = None
     try:
         with deferring(TOOLKIT_DEFERRED):  # loaded by what reads them, if anything does
             from nbtools.cli.app import cli
@@ -39,6 +40,8 @@ def main() -> None:
         # options) or after it; the group tells a stop inside it
         stopped = Stopped.of(interruption)
         after_ctrl_c = "\n" if stopped.signum == _signal.SIGINT else ""  # past the "^C"
+        if cli_ctx is None or not cli_ctx.stops_owned:  # nbtools run, before it read them
+            _before_reading(sys.argv[1:])
         print(f"{after_ctrl_c}{stopped.message}", file=sys.stderr)
         exit_now(stopped.code)
         raise SystemExit(stopped.code) from None
@@ -56,6 +59,21 @@ def _escape_what_the_terminal_cannot_show() -> None:
         encoding = getattr(stream, "encoding", None) or "utf-8"
         if encoding.replace("-", "").lower() != "utf8" and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+
+
+def _before_reading(args: list[str]) -> None:
+    """A stop before the command read its options: ``nbtools run -o FILE``'s earlier output
+    is removed, as its own stops would (:func:`~nbtools.cli.run_stops.stopped_before_reading`);
+    stopped again meanwhile, it is left as it is."""
+    from nbtools.cli.run_stops import stopped_before_reading
+    from nbtools.cli.stopping import Stopped
+
+    try:
+        said = stopped_before_reading(args)
+    except (Stopped, KeyboardInterrupt):
+        return
+    if said is not None:
+        print(said, file=sys.stderr)
 
 
 def _stop(signum: int, _frame: object) -> None:

@@ -342,6 +342,7 @@ def run(
     """
     skip_format_checks()  # this process only executes a notebook (docs/performance.md)
     stops = RunStops(None if prepare_only else output)
+    cli_ctx.stops_owned = True  # a stop before: stopped_before_reading
     with stops.before_the_run():
         if reproduce_run is not None:
             if (

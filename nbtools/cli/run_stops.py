@@ -3,7 +3,8 @@
 Until the run is queued, a stop ends the command as it ends any (the group says so, exit 130
 or 143); on its way out :meth:`RunStops.before_the_run` kills the kernel booted ahead for the
 run and removes an earlier run's executed notebook at ``-o``, saying so on standard error, so
-that no CI step publishes it as this run's. From :meth:`RunStops.cancelling` on, a stop
+that no CI step publishes it as this run's (before the command read its options, the group or
+the console script does, :func:`stopped_before_reading`). From :meth:`RunStops.cancelling` on, a stop
 cancels the run instead: its kernel is killed, the run ends cancelled and the command exits
 128 + the signal. Once the run is queued (:meth:`RunStops.queued`), before its kernel is
 waited for, the earlier output is removed whatever comes next: even a SIGKILL, which nothing
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,3 +93,41 @@ class RunStops:
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
+
+
+def stopped_before_reading(command_line: Sequence[str]) -> str | None:
+    """After a stop of ``nbtools COMMAND_LINE…`` before ``nbtools run`` read its options (so
+    before :meth:`RunStops.before_the_run`: while nbtools imported its modules, read the
+    group's options or the command's): as that would, an earlier run's executed notebook at
+    ``-o`` is removed; the line saying so. None for another command, a run without ``-o`` or
+    with ``--prepare-only``, or a command line that cannot be read (nothing is removed)."""
+    from nbtools.cli.app import cli
+    from nbtools.cli.run import run
+
+    rest = _read(cli, list(command_line), interspersed=False).args
+    if not rest or rest[0] != "run":
+        return None
+    options = _read(run, rest[1:]).params
+    output, prepare_only = options.get("output"), options.get("prepare_only")
+    if not isinstance(output, Path) or prepare_only is not False:
+        return None
+    from nbtools.cli.runs import drop_earlier_output
+
+    return drop_earlier_output(output, "nbtools run was stopped before it queued its run")
+
+
+def _read(command: click.Command, args: list[str], interspersed: bool = True) -> click.Context:
+    """``args`` read by ``command``'s own options, without their callbacks (which check, and
+    look at the project), anything they refuse left unset."""
+    import copy
+
+    params = []
+    for param in command.get_params(click.Context(command)):
+        bare = copy.copy(param)
+        bare.callback = None
+        params.append(bare)
+    reader = click.Command(command.name, params=params, add_help_option=False)
+    reader.allow_interspersed_args = interspersed
+    reader.allow_extra_args = True
+    reader.ignore_unknown_options = True
+    return reader.make_context(command.name, args, resilient_parsing=True)

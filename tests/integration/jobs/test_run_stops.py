@@ -111,6 +111,32 @@ def test_a_stop_before_the_kernel_boots_removes_an_earlier_output_and_says_so(
     assert json.loads(listed.stdout) == []
 
 
+@pytest.mark.parametrize(
+    ("module", "signum", "said"),
+    [
+        # while the console script imports the group: no option read yet
+        ("nbtools.cli.app", signal.SIGTERM, "nbtools: stopped by SIGTERM"),
+        ("nbtools.cli.app", signal.SIGINT, "\nnbtools: stopped by Ctrl-C"),
+        # while the group imports the command, its options read, not the command's
+        ("nbtools.cli.run_stops", signal.SIGTERM, "nbtools: stopped by SIGTERM"),
+    ],
+)
+def test_a_stop_before_nbtools_read_its_options_removes_an_earlier_output_and_says_so(
+    tmp_path: Path, slow_kernel: str, earlier_output: Path, module: str, signum: int, said: str
+) -> None:
+    """Held as it imports ``module``, before ``nbtools run`` read -o: OUT held the earlier
+    run's notebook after the stop, and nothing said so."""
+    fifo = held.fifo(tmp_path / "hold")
+    code, stderr = stopped_run(tmp_path, held.Stop("import", module, fifo=fifo), signum)
+    assert code == 128 + signum, stderr
+    assert not earlier_output.exists()
+    assert stderr == (
+        "No executed notebook: nbtools run was stopped before it queued its run; "
+        f"out.ipynb, an earlier run's, was removed.\n{said}.\n"
+    )
+    assert json.loads(nbtools(tmp_path, "runs", "list", "--json").stdout) == []
+
+
 def test_a_stop_while_the_kernel_starts_cancels_the_run_at_once_and_kills_the_kernel(
     tmp_path: Path, slow_kernel: str, earlier_output: Path
 ) -> None:
