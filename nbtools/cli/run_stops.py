@@ -3,10 +3,10 @@
 Until the run is queued, a stop ends the command as it ends any (the group says so, exit 130
 or 143); on its way out :meth:`RunStops.before_the_run` kills the kernel booted ahead for the
 run and removes an earlier run's executed notebook at ``-o``, saying so on standard error, so
-that no CI step publishes it as this run's (before the command read its options, the group or
-the console script does, :func:`stopped_before_reading`). From :meth:`RunStops.cancelling` on, a stop
-cancels the run instead: its kernel is killed, the run ends cancelled and the command exits
-128 + the signal. Once the run is queued (:meth:`RunStops.queued`), before its kernel is
+that no CI step publishes it as this run's (before the command read its options, the group
+or the console script does: :func:`stopped_before_reading`). From :meth:`RunStops.cancelling`
+on, a stop cancels the run instead: its kernel is killed, the run ends cancelled and the
+command exits 128 + the signal. Once the run is queued (:meth:`RunStops.queued`), before its kernel is
 waited for, the earlier output is removed whatever comes next: even a SIGKILL, which nothing
 answers, then leaves at ``-o`` this run's whole notebook or none.
 """
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 #: Signals that cancel a run executing in ``nbtools run`` (then it exits 128 + the signal).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: How a stop before the run was queued ended it (:func:`~nbtools.cli.runs.drop_earlier_output`).
+_UNQUEUED = "nbtools run was stopped before it queued its run"
 
 
 class RunStops:
@@ -69,8 +71,7 @@ class RunStops:
                 if self.output is not None:
                     from nbtools.cli.runs import drop_earlier_output
 
-                    ended = "nbtools run was stopped before it queued its run"
-                    said = drop_earlier_output(self.output, ended)
+                    said = drop_earlier_output(self.output, _UNQUEUED)
                     click.echo(said, err=True)
             raise
 
@@ -113,7 +114,7 @@ def stopped_before_reading(command_line: Sequence[str]) -> str | None:
         return None
     from nbtools.cli.runs import drop_earlier_output
 
-    return drop_earlier_output(output, "nbtools run was stopped before it queued its run")
+    return drop_earlier_output(output, _UNQUEUED)
 
 
 def _read(command: click.Command, args: list[str], interspersed: bool = True) -> click.Context:
