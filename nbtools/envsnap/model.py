@@ -39,7 +39,8 @@ class Distribution:
     broken: str | None = None
     wheel_tags: tuple[str, ...] = ()
     top_level: tuple[str, ...] = ()
-    #: ``ALGORITHM:VALUE`` hashes of the index files a lock file pinned it to (pylock.toml).
+    #: ``ALGORITHM:VALUE`` hashes of the index files a pylock.toml (or a requirements file's
+    #: ``--hash`` options) pinned it to.
     index_hashes: tuple[str, ...] = ()
     #: When one directory holds several metadata directories of it (an upgrade or removal
     #: interrupted leaves two): their paths, the one recorded (which ``importlib.metadata``

@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import tomli_w
 from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
@@ -35,6 +35,8 @@ _PACKAGE_HEADER = re.compile(r"^\s*\[\[\s*packages\s*\]\]")
 #: Origins locked as a source tree (a ``directory`` or ``vcs`` entry), which PEP 751 forbids a
 #: ``version``: the one installed is kept under ``[packages.tool.nbtools]``.
 _SOURCE_TREES = ("editable", "directory", "vcs")
+#: Where a marker is read (:func:`marker_holds`), as packaging names it.
+MarkerContext = Literal["lock_file", "requirement", "metadata"]
 #: The ``created-by`` of the lock files nbtools exports.
 CREATED_BY = "jupyter-nbtools"
 
@@ -278,15 +280,16 @@ def _index_hashes(package: Mapping[str, Any]) -> tuple[str, ...]:
     )
 
 
-def marker_holds(marker: str, context: str, groups: Collection[str] = ()) -> bool:
+def marker_holds(marker: str, context: MarkerContext, groups: Collection[str] = ()) -> bool:
     """Whether PEP 508 ``marker`` holds for the interpreter nbtools runs in (packaging's
     detected environment): in ``context`` ``"lock_file"`` (a ``[[packages]]`` entry's
-    ``marker``: no extras, the lock's default groups) or ``"requirement"`` (``environments``).
+    ``marker``: no extras, the lock's default groups), ``"requirement"`` (``environments``)
+    or ``"metadata"`` (a requirements file's line, as pip reads it: no ``extra``).
     ``InvalidMarker`` (a ``ValueError``) for one that cannot be evaluated."""
     try:
         parsed = Marker(marker)
-        if context == "requirement":
-            return parsed.evaluate(context="requirement")
+        if context != "lock_file":
+            return parsed.evaluate(context=context)
         return parsed.evaluate(
             {"extras": frozenset(), "dependency_groups": frozenset(groups)}, context="lock_file"
         )

@@ -7,13 +7,16 @@ that reading the file back keeps their versions.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from packaging.markers import InvalidMarker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from nbtools._version import __version__
 from nbtools.envsnap.model import LOCALHOST, Distribution, Snapshot
+from nbtools.envsnap.pylock import marker_holds
 from nbtools.errors import InvalidInputError
 from nbtools.urls import without_login
 
@@ -33,6 +36,10 @@ _IGNORED_OPTIONS = {
     "--no-binary": True,
 }
 _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz")
+#: A requirement line's ``--hash=ALGORITHM:VALUE`` (or ``--hash ALGORITHM:VALUE``) option.
+_HASH_OPTION = re.compile(r"\s--hash(?:=|\s+)(\S*)")
+#: The algorithms pip's ``--hash`` takes.
+_HASH_ALGORITHMS = ("sha256", "sha384", "sha512")
 
 #: The start of the comment that marks a requirements file as an export of nbtools.
 WRITTEN_BY = "# Written by jupyter-nbtools"
@@ -191,17 +198,41 @@ class _Reader:
         direct_url = _direct_url(location, editable=True)
         self.add(line, Distribution(name, pinned[1] if pinned else None, direct_url=direct_url))
 
+    def hashes(self, line: int, values: list[str]) -> tuple[str, ...]:
+        """The ``ALGORITHM:VALUE`` of each ``--hash`` option of ``line``, as pip takes them."""
+        for value in values:
+            algorithm, sep, digest = value.partition(":")
+            if not sep or not digest:
+                raise self.error(line, f"'--hash={value}' is not ALGORITHM:VALUE.")
+            if algorithm not in _HASH_ALGORITHMS:
+                raise self.error(
+                    line,
+                    f"'--hash={value}': pip checks only {', '.join(_HASH_ALGORITHMS)}.",
+                )
+        return tuple(values)
+
     def requirement(self, line: int, text: str) -> None:
+        """A pin, left out when its marker does not hold here (pip ignores it); its hashes
+        kept for recreate to enforce (an index pin's, or an archive URL's)."""
         body, _, comment = text.partition(" #")
-        body = body.split(" --hash", 1)[0].strip()
+        hashes = self.hashes(line, _HASH_OPTION.findall(body))
+        body = _HASH_OPTION.sub("", body).strip()
         try:
             requirement = Requirement(body)
         except InvalidRequirement as exc:
             raise self.error(line, f"{body!r} is not a requirement: {exc}.") from None
+        if requirement.marker is not None:
+            try:
+                if not marker_holds(str(requirement.marker), "metadata"):
+                    return
+            except InvalidMarker as exc:
+                raise self.error(line, f"invalid marker: {exc}.") from None
         if requirement.url:
             pinned = _pinned_comment(comment)
             version = pinned[1] if pinned and pinned[0] == requirement.name else None
             direct_url = _direct_url(requirement.url)
+            if hashes:
+                direct_url = self.archive_hashes(line, direct_url, hashes)
             self.add(line, Distribution(requirement.name, version, direct_url=direct_url))
             return
         specifiers = list(requirement.specifier)
@@ -215,7 +246,20 @@ class _Reader:
                 f"{body!r} is not pinned to one version; a snapshot needs exact versions "
                 "(name==version), as `pip freeze` writes them.",
             )
-        self.add(line, Distribution(requirement.name, specifiers[0].version))
+        self.add(line, Distribution(requirement.name, specifiers[0].version, index_hashes=hashes))
+
+    def archive_hashes(
+        self, line: int, direct_url: dict[str, object], hashes: tuple[str, ...]
+    ) -> dict[str, object]:
+        """``direct_url`` of an archive with ``hashes`` as its ``archive_info`` (PEP 610);
+        a hash of a directory or repository is refused, as pip refuses it."""
+        algorithms = [value.split(":", 1)[0] for value in hashes]
+        if "archive_info" not in direct_url:
+            raise self.error(line, "--hash: only an archive (a .whl, .tar.gz, .zip) has one.")
+        if len(set(algorithms)) != len(algorithms):
+            raise self.error(line, "--hash: an archive is one file; give one hash of each kind.")
+        pairs = (value.split(":", 1) for value in hashes)
+        return {**direct_url, "archive_info": {"hashes": dict(pairs)}}
 
 
 def _pinned_comment(comment: str) -> tuple[str, str] | None:

@@ -20,6 +20,7 @@ from nbtools.envsnap import snapshot_kernel
 from nbtools.envsnap.kernel_capture import capture_interpreter, snapshot_from_document
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.envsnap.recreate import REQUIREMENTS_FILE, recreate
+from nbtools.envsnap.requirements import parse_requirements
 from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.project import Project
 from tests.envsnap_support import EnvKernel, install_kernel, write_dist
@@ -170,6 +171,18 @@ def test_recorded_archive_hashes_are_enforced_and_a_tampered_archive_changes_not
             recreate(snapshot, empty)
     assert empty.is_dir()
     assert list(empty.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_the_hash_of_a_requirements_file_s_line_is_enforced(tmp_path: Path) -> None:
+    """`pip install -r` refuses a file whose ``--hash`` does not match; recreate from the same
+    file dropped the option and installed it (exit 0)."""
+    wheel = build_wheel(tmp_path, "VALUE = 1\n")
+    wrong = hashlib.sha256(b"another file").hexdigest()
+    text = f"tinypkg @ {wheel.as_uri()} \\\n    --hash=sha256:{wrong}\n"
+    with pytest.raises(CheckFailedError, match=r"(?i)hash"):
+        recreate(parse_requirements(text), tmp_path / "copy")
+    assert not (tmp_path / "copy").exists()
 
 
 @pytest.mark.slow

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from nbtools.envsnap.diff import diff
@@ -70,6 +72,10 @@ def test_pip_freeze_style_input() -> None:
         ("--frobnicate\n", 1, "unknown option '--frobnicate'"),
         ("-e ./somewhere\n", 1, "cannot tell the distribution name"),
         ("x==1 \\\n  --hash=sha256:a\ny>1\n", 3, "'y>1' is not pinned"),
+        ("a==1\nb==2 ; no_such_name == '1'\n", 2, "marker"),
+        ("a==1\nb==2 --hash=abc\n", 2, "'--hash=abc' is not ALGORITHM:VALUE"),
+        ("a==1\nb==2 --hash=md5:abc\n", 2, "md5"),
+        ("b @ file:///src/b --hash=sha256:abc\n", 1, "only an archive"),
     ],
 )
 def test_malformed_files_name_the_line(text: str, line: int, problem: str) -> None:
@@ -78,3 +84,39 @@ def test_malformed_files_name_the_line(text: str, line: int, problem: str) -> No
     assert info.value.message.startswith(f"reqs.txt, line {line}: ")
     assert problem in info.value.message
     assert info.value.details["line"] == line
+
+
+def test_a_line_whose_marker_does_not_hold_here_is_left_out() -> None:
+    """pip skips such a line ("Ignoring colorama: markers ... don't match"); it was read as
+    pinned: drift in `env check` ('- colorama 0.4.6') and installed by recreate. One name
+    pinned twice under markers that tell the lines apart (a universal lock) is no repeat."""
+    here, elsewhere = f"sys_platform == '{sys.platform}'", f"sys_platform != '{sys.platform}'"
+    text = (
+        f"colorama==0.4.6 ; {elsewhere}\n"
+        f"numpy==1.26.4 ; {elsewhere}\n"
+        f"numpy==2.1.0 ; {here}\n"
+        "six==1.16.0 ; extra == 'tests'\n"
+        "tomli==2.0.1 ; python_version >= '3.0'\n"
+    )
+    snapshot = parse_requirements(text)
+    assert {d.key: d.version for d in snapshot.distributions} == {
+        "numpy": "2.1.0",
+        "tomli": "2.0.1",
+    }
+
+
+def test_hashes_of_a_line_are_kept_for_recreate_to_enforce() -> None:
+    """`pip-compile --generate-hashes` writes them; they were cut off the line, so recreate
+    installed a file no hash checked where `pip install -r` refuses a mismatch."""
+    text = (
+        "six==1.16.0 \\\n"
+        "    --hash=sha256:aa \\\n"
+        "    --hash sha512:bb\n"
+        "tinypkg @ file:///w/tinypkg-1.0-py3-none-any.whl --hash=sha256:cc  # tinypkg==1.0\n"
+        "plain==1.0\n"
+    )
+    found = parse_requirements(text).by_key()
+    assert found["six"].pinned_hashes == ("sha256:aa", "sha512:bb")
+    assert found["tinypkg"].archive_hashes == {"sha256": "cc"}
+    assert found["tinypkg"].version == "1.0"
+    assert found["plain"].pinned_hashes == ()
