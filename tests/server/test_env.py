@@ -78,6 +78,16 @@ async def test_import_then_compare(jp_fetch: Any) -> None:
     assert [d["name"] for d in imported["distributions"]] == ["six"]
 
 
+async def test_importing_an_empty_file_stores_an_empty_environment(jp_fetch: Any) -> None:
+    """What `pip freeze` prints for a bare venv is nothing at all: `nbtools env import` of that
+    file stores an empty environment, and the same text over REST was refused (400 "needs
+    'content'"); a body without it still is."""
+    empty = await call(jp_fetch, "import", body={"name": "requirements.txt", "content": ""})
+    assert (empty["source"], empty["distribution_count"]) == ("requirements", 0)
+    status, error = await error_of(jp_fetch, "import", body={"name": "requirements.txt"})
+    assert (status, error["details"]["field"]) == (400, "content")
+
+
 async def test_importing_stored_pins_again_answers_200_with_the_stored_snapshot(
     jp_fetch: Any,
 ) -> None:

@@ -363,14 +363,16 @@ class NbtoolsHandler(APIHandler):
         kind: type,
         default: Any = None,
         required: bool = False,
+        empty: bool = False,
     ) -> Any:
         """Field ``name`` of a JSON body, of JSON type ``kind`` (``str``, ``int``, ``float``,
         ``bool``, ``dict``, ``list``); ``default`` when absent or null, a 400 naming the field
-        when required and missing, of another type, or a number beyond the database's range."""
+        when required and missing (a required string empty too, unless ``empty``: a file's
+        text may be nothing), of another type, or a number beyond the database's range."""
         accepted = self._accepted_fields()
         assert accepted is None or name in accepted, f"{name!r} is read but not @body_fields"
         value = body.get(name)
-        if value is None or (required and kind is str and value == ""):
+        if value is None or (required and kind is str and value == "" and not empty):
             if required:
                 raise InvalidInputError(f"The request body needs {name!r}.", field=name)
             return default

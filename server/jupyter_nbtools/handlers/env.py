@@ -122,7 +122,8 @@ class ImportHandler(NbtoolsHandler):
     @off_loop
     def post(self) -> None:
         body = self.json_body()
-        content, name = _string(self, body, "content"), _string(self, body, "name")
+        content: str = self.body_field(body, "content", str, required=True, empty=True)
+        name = _string(self, body, "name")
         with self.naming("content"):  # a line of it that pins nothing, or not TOML
             snapshot, created = envsnap.import_text(self.project, content, name)
         self.reply(snapshot.to_dict(), status=201 if created else 200)
