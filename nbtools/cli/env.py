@@ -324,7 +324,7 @@ def recreate(
     from nbtools.envsnap import check_recreate, recreate_snapshot, resolve_snapshot
 
     source = resolve_snapshot(cli_ctx.project, snapshot_ref)
-    check_recreate(source, directory, cli_ctx.project)  # before saying it starts
+    check_recreate(source, directory, cli_ctx.project, python)  # before saying it starts
     if not as_json:
         _warn_non_reproducible(source)
         click.echo(f"Recreating snapshot {source.short_id} in {directory} ...", err=True)

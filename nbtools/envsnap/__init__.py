@@ -17,7 +17,7 @@ snapshots takes a :class:`~nbtools.project.Project` and opens its own transactio
     write_output(path, text)                         # then the file, written whole
     import_text(project, text, "pylock.toml")        # (stored snapshot, whether newly stored)
     import_file(project, path)                       # the same, read from a file
-    check_recreate(snapshot, directory, project)     # refusals before a recreate starts
+    check_recreate(snapshot, directory, project, python)  # refusals before it starts
     recreate_snapshot(snapshot, directory, python, project=project, actor="ana")  # RecreateReport
     list_kernels()                                   # [KernelSpec]
 

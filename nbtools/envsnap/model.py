@@ -205,6 +205,9 @@ class Snapshot:
     #: A pylock.toml's ``environments``: the markers of the environments it may be installed
     #: in (PEP 751; none: any).
     environments: tuple[str, ...] = ()
+    #: A pylock.toml's ``requires-python``: the Python versions it may be installed with
+    #: (PEP 751; none: any).
+    requires_python: str | None = None
 
     def __post_init__(self) -> None:
         ordered = tuple(sorted(self.distributions, key=lambda dist: dist.key))
@@ -253,6 +256,7 @@ class Snapshot:
             "conda_env": self.conda_env,
             "environment": dict(self.environment),
             "environments": list(self.environments),
+            "requires_python": self.requires_python,
             "distributions": [dist.to_dict() for dist in self.distributions],
         }
 
@@ -268,6 +272,7 @@ class Snapshot:
             conda_env=data.get("conda_env"),
             environment=data.get("environment") or {},
             environments=tuple(data.get("environments") or ()),
+            requires_python=data.get("requires_python") or None,
             created_at=datetime.fromisoformat(data["created_at"])
             if data.get("created_at")
             else utcnow(),

@@ -318,7 +318,8 @@ def _selected(
 def parse_pylock(text: str, source: str = "pylock.toml", folder: Path | None = None) -> Snapshot:
     """A snapshot of the distributions a lock file pins for the interpreter nbtools runs in
     (entries whose ``marker`` does not hold are left out), to compare with; the lock's
-    ``environments`` are kept for :func:`~nbtools.envsnap.recreate.recreate` to check. Its
+    ``environments`` and ``requires-python`` are kept for
+    :func:`~nbtools.envsnap.recreate.recreate` to check. Its
     relative paths are relative to ``folder``, the lock file's (PEP 751); without one (a lock
     sent as text), a relative path is refused."""
     data = validate_pylock(text, source)
@@ -368,4 +369,5 @@ def parse_pylock(text: str, source: str = "pylock.toml", folder: Path | None = N
         },
         distributions=tuple(dist for _, dist in distributions.values()),
         environments=tuple(str(marker) for marker in data.get("environments") or ()),
+        requires_python=str(data["requires-python"]) if data.get("requires-python") else None,
     )

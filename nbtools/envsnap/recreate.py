@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from packaging.markers import InvalidMarker, default_environment
+from packaging.specifiers import SpecifierSet
 
 from nbtools import audit
 from nbtools.envsnap.diff import SnapshotDiff, diff
@@ -109,7 +110,10 @@ _VERSION = re.compile(r"\d+\.\d+(\.\d+)?[a-z0-9+]*")
 def choose_python(snapshot: Snapshot, python: str | None) -> tuple[str, list[str]]:
     """The interpreter to build the venv with (``python``, else the snapshot's own when it
     still runs the same version, else ours), and a warning if its version differs. A
-    ``python`` that is no interpreter, or older than :data:`OLDEST_PYTHON`, is refused."""
+    ``python`` that is no interpreter, or older than :data:`OLDEST_PYTHON`, is refused, and
+    so is an interpreter the snapshot's ``requires_python`` (a pylock.toml's) does not allow.
+    """
+    given = bool(python)
     wanted = snapshot.python_version
     recorded = str(snapshot.python.get("executable") or "")
     if python:
@@ -131,6 +135,15 @@ def choose_python(snapshot: Snapshot, python: str | None) -> tuple[str, list[str
         python, version = recorded, wanted
     else:
         python, version = sys.executable, sys.version.split()[0]
+    if snapshot.requires_python and not SpecifierSet(snapshot.requires_python).contains(
+        version, prereleases=True
+    ):
+        raise InvalidInputError(
+            f"{snapshot.origin} requires Python {snapshot.requires_python} (its "
+            f"requires-python); {python} is {version}, and PEP 751 forbids installing it with "
+            "that. Give an interpreter it allows (`nbtools env recreate --python PATH`).",
+            field="python" if given else "snapshot",
+        )
     warnings = []
     if wanted and version != wanted:
         warnings.append(
@@ -173,11 +186,13 @@ def _pip_install(venv_python: str, requirements: Path, *options: str) -> list[st
     ]
 
 
-def check_recreate(snapshot: Snapshot, directory: Path, project: Project | None = None) -> None:
+def check_recreate(
+    snapshot: Snapshot, directory: Path, project: Project | None = None, python: str | None = None
+) -> tuple[str, list[str]]:
     """The checks made before a recreate starts (:func:`recreate` makes them, and a dry run
     only them): the snapshot's ``environments`` (:func:`check_environments`), then
     ``directory`` (:func:`check_new_directory`), never in ``project``'s store directory
-    (nbtools' own files)."""
+    (nbtools' own files), then the interpreter (:func:`choose_python`: what it returns)."""
     check_environments(snapshot)
     check_new_directory(directory)
     if project is not None and project.in_store(directory):
@@ -186,6 +201,7 @@ def check_recreate(snapshot: Snapshot, directory: Path, project: Project | None 
             "manages: choose another place.",
             directory=str(directory),
         )
+    return choose_python(snapshot, python)
 
 
 def check_environments(snapshot: Snapshot) -> None:
@@ -275,11 +291,10 @@ def recreate(
     made for it, or emptied again). With ``project``, audited there as ``env.recreate`` by ``actor`` once the checks
     passed, before anything is installed (pip runs the packages' build code).
     """
-    check_recreate(snapshot, directory, project)
+    interpreter, warnings = check_recreate(snapshot, directory, project, python)
     given = str(directory)
     # A symbolic link to an empty directory: the venv goes where it points (venv refuses links).
     directory = Path(os.path.realpath(directory))
-    interpreter, warnings = choose_python(snapshot, python)
     skipped: list[dict[str, str]] = []
     hashed: list[str] = []
     plain: list[str] = []

@@ -47,6 +47,8 @@ export interface Snapshot extends SnapshotSummary {
   conda_env: string | null;
   /** An imported pylock.toml's `environments` markers (empty for a kernel's snapshot). */
   environments: string[];
+  /** An imported pylock.toml's `requires-python` (null for a kernel's snapshot). */
+  requires_python: string | null;
   distributions: Distribution[];
 }
 

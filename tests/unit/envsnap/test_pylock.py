@@ -184,6 +184,29 @@ def test_a_lock_for_other_environments_is_read_but_never_installed(tmp_path: Pat
     check_recreate(here, tmp_path / "venv")
 
 
+def test_a_lock_requiring_another_python_is_read_but_never_installed_with_it(
+    tmp_path: Path,
+) -> None:
+    """PEP 751: an installer raises an error when the interpreter does not meet the lock's
+    ``requires-python``; recreate installed it with whichever Python it chose (exit 0). The
+    dry run's checks refuse it too, before anything is made."""
+    from nbtools.envsnap.recreate import check_recreate, recreate
+
+    future = parse_pylock('requires-python = ">=99"\n' + GOOD)
+    assert future.requires_python == ">=99"
+    assert type(future).from_dict(future.to_dict()).requires_python == ">=99"
+    for attempt in (check_recreate, recreate):
+        with pytest.raises(InvalidInputError, match="requires Python >=99") as info:
+            attempt(future, tmp_path / "venv")
+        assert info.value.details["field"] == "snapshot"
+    with pytest.raises(InvalidInputError, match="requires Python >=99") as info:
+        recreate(future, tmp_path / "venv", python=sys.executable)
+    assert info.value.details["field"] == "python"
+    assert not (tmp_path / "venv").exists()
+    here = ".".join(map(str, sys.version_info[:2]))
+    check_recreate(parse_pylock(f'requires-python = "=={here}.*"\n' + GOOD), tmp_path / "venv")
+
+
 RELATIVE = """lock-version = "1.0"
 created-by = "hand"
 
