@@ -224,6 +224,22 @@ class Snapshot:
         version = self.python.get("version")
         return str(version) if version else None
 
+    def own_environments(self) -> tuple[str, ...]:
+        """The ``environments`` of a lock of this snapshot: its platform and implementation."""
+        system, machine = self.platform.get("system"), self.platform.get("machine")
+        if not system or not machine:
+            return ()
+        implementation = self.python.get("implementation", "cpython")
+        return (
+            f"sys_platform == '{system}' and platform_machine == '{machine}' "
+            f"and implementation_name == '{implementation}'",
+        )
+
+    def own_requires_python(self) -> str | None:
+        """The ``requires-python`` of a lock of this snapshot: its Python's minor version."""
+        version = self.python_version
+        return "==" + ".".join(version.split(".")[:2]) + ".*" if version else None
+
     def by_key(self) -> dict[str, Distribution]:
         return {dist.key: dist for dist in self.distributions}
 
@@ -281,12 +297,19 @@ class Snapshot:
 
 
 def content_id(snapshot: Snapshot) -> str:
-    """The sha256 of what makes an environment itself: Python, platform, distributions."""
-    identity = {
+    """The sha256 of what makes an environment itself: Python, platform, distributions, and
+    where a lock file may be installed (its ``environments``, ``requires-python``: the store
+    keeps them under the id) unless they are the snapshot's own, which its export writes."""
+    identity: dict[str, Any] = {
         "python": {k: snapshot.python.get(k) for k in ("version", "implementation")},
         "platform": {k: snapshot.platform.get(k) for k in ("system", "machine")},
         "distributions": [dist.identity() for dist in snapshot.distributions],
     }
+    # only then: the ids of every other snapshot, and of its export read back, stay the same
+    if snapshot.environments and snapshot.environments != snapshot.own_environments():
+        identity["environments"] = list(snapshot.environments)
+    if snapshot.requires_python and snapshot.requires_python != snapshot.own_requires_python():
+        identity["requires_python"] = snapshot.requires_python
     canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 

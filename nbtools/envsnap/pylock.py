@@ -99,17 +99,6 @@ def _direct_sources(dist: Distribution) -> tuple[dict[str, Any], str]:
     return {"archive": {**location, "hashes": hashes, **extra}}, ""
 
 
-def _environment_marker(snapshot: Snapshot) -> list[str]:
-    system, machine = snapshot.platform.get("system"), snapshot.platform.get("machine")
-    if not system or not machine:
-        return []
-    implementation = snapshot.python.get("implementation", "cpython")
-    return [
-        f"sys_platform == '{system}' and platform_machine == '{machine}' "
-        f"and implementation_name == '{implementation}'"
-    ]
-
-
 def _is_pep440(version: str | None) -> bool:
     try:
         Version(version or "")
@@ -162,10 +151,10 @@ def to_pylock(
         else:
             packages.append(entry)
     document: dict[str, Any] = {"lock-version": "1.0"}
-    if markers := _environment_marker(snapshot):
-        document["environments"] = markers
-    if snapshot.python_version:
-        document["requires-python"] = "==" + ".".join(snapshot.python_version.split(".")[:2]) + ".*"
+    if markers := snapshot.own_environments():
+        document["environments"] = list(markers)
+    if requires := snapshot.own_requires_python():
+        document["requires-python"] = requires
     document["created-by"] = CREATED_BY
     document["packages"] = packages
     document["tool"] = {"nbtools": _tool_table(snapshot, unlocked)}

@@ -12,6 +12,7 @@ from nbtools.envsnap.index import IndexUnavailableError, PackageIndex
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.envsnap.pylock import parse_pylock, to_pylock, validate_pylock
 from nbtools.errors import InvalidInputError
+from nbtools.project import Project
 from tests.envsnap_support import BROKEN, EDITABLE, VCS
 
 if sys.version_info >= (3, 11):
@@ -205,6 +206,25 @@ def test_a_lock_requiring_another_python_is_read_but_never_installed_with_it(
     assert not (tmp_path / "venv").exists()
     here = ".".join(map(str, sys.version_info[:2]))
     check_recreate(parse_pylock(f'requires-python = "=={here}.*"\n' + GOOD), tmp_path / "venv")
+
+
+def test_a_lock_s_environments_and_requires_python_are_part_of_its_id(
+    project: Project, tmp_path: Path
+) -> None:
+    """Its pins stored already from a lock without them, a lock for Windows (or for Python
+    >=99) was answered as that stored snapshot, whose id then recreated it on this machine
+    (the dry run's checks passed: the stored snapshot has no environments)."""
+    from nbtools.envsnap import get_snapshot, import_text
+    from nbtools.envsnap.recreate import check_recreate
+
+    plain, _ = import_text(project, GOOD, "pylock.toml")
+    for header in ("environments = [\"sys_platform == 'win32'\"]\n", 'requires-python = ">=99"\n'):
+        locked, created = import_text(project, header + GOOD, "pylock.other.toml")
+        assert created
+        assert locked.id != plain.id
+        with pytest.raises(InvalidInputError):
+            check_recreate(get_snapshot(project, locked.id), tmp_path / "venv")
+    assert parse_pylock(GOOD).id == plain.id  # a lock without them: the id it always had
 
 
 RELATIVE = """lock-version = "1.0"
