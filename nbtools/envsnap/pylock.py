@@ -358,5 +358,13 @@ def parse_pylock(text: str, source: str = "pylock.toml", folder: Path | None = N
         },
         distributions=tuple(dist for _, dist in distributions.values()),
         environments=tuple(str(marker) for marker in data.get("environments") or ()),
-        requires_python=str(data["requires-python"]) if data.get("requires-python") else None,
+        requires_python=_requires_python(data, [package for _, package, _ in entries]),
     )
+
+
+def _requires_python(data: Mapping[str, Any], selected: list[Mapping[str, Any]]) -> str | None:
+    """The Python versions a lock may be installed with: its ``requires-python`` and that of
+    every entry selected here (PEP 751: an installer raises an error for either), one
+    specifier set; None when none says."""
+    found = [data.get("requires-python"), *(package.get("requires-python") for package in selected)]
+    return ",".join(dict.fromkeys(str(spec) for spec in found if spec)) or None

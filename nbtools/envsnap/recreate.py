@@ -139,9 +139,10 @@ def choose_python(snapshot: Snapshot, python: str | None) -> tuple[str, list[str
         version, prereleases=True
     ):
         raise InvalidInputError(
-            f"{snapshot.origin} requires Python {snapshot.requires_python} (its "
-            f"requires-python); {python} is {version}, and PEP 751 forbids installing it with "
-            "that. Give an interpreter it allows (`nbtools env recreate --python PATH`).",
+            f"{snapshot.origin} requires Python {snapshot.requires_python} (the requires-python "
+            f"of the lock and of its packages); {python} is {version}, and PEP 751 forbids "
+            "installing it with that. Give an interpreter it allows (`nbtools env recreate "
+            "--python PATH`).",
             field="python" if given else "snapshot",
         )
     warnings = []

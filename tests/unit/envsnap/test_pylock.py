@@ -206,6 +206,11 @@ def test_a_lock_requiring_another_python_is_read_but_never_installed_with_it(
     assert not (tmp_path / "venv").exists()
     here = ".".join(map(str, sys.version_info[:2]))
     check_recreate(parse_pylock(f'requires-python = "=={here}.*"\n' + GOOD), tmp_path / "venv")
+    one_entry = GOOD.replace('name = "b"\n', 'name = "b"\nrequires-python = ">=99"\n')
+    entry = parse_pylock(f'requires-python = ">={here}"\n' + one_entry)
+    assert entry.requires_python == f">={here},>=99"  # the lock's and its entry's, both
+    with pytest.raises(InvalidInputError, match="requires Python"):
+        check_recreate(entry, tmp_path / "venv")
 
 
 def test_a_lock_s_environments_and_requires_python_are_part_of_its_id(
