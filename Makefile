@@ -10,7 +10,7 @@ PYTHON ?= python3
 INSTALLED := $(VENV)/.installed
 JS_SOURCES := $(shell find extension/src schema style -type f 2>/dev/null)
 
-.PHONY: run test checks setup lint pytest ui-test bench build clean system-packages compiled
+.PHONY: run test setup lint pytest ui-deps ui-test bench build clean system-packages compiled
 
 ## run: set up and start JupyterLab with the extension on examples/ (loopback only)
 run: setup build
@@ -18,13 +18,14 @@ run: setup build
 	  --ServerApp.open_browser=False
 
 ## test: set up from scratch and run every check and test. Debian's packages install while
-## the venv and npm packages install and the linters run (apt waits on the network and dpkg,
-## pip and npm on theirs); the test suites then run one after the other.
+## the venv and npm packages install and the build runs (apt waits on the network and dpkg,
+## pip and npm on theirs); the linters then run beside pytest (whose tests mostly wait on
+## kernels and subprocesses; the linters' output is printed when they end), and the UI tests
+## last, alone: they wait on latency (docs/architecture.md, "Time budget").
 test:
-	$(MAKE) -j2 --output-sync=target system-packages checks
-	$(MAKE) pytest ui-test
-
-checks: setup lint build
+	$(MAKE) -j2 --output-sync=target system-packages build compiled ui-deps
+	$(MAKE) -j2 --output-sync=target lint pytest
+	$(MAKE) ui-test
 
 setup: $(INSTALLED)
 
@@ -78,11 +79,14 @@ system-packages:
 	  apt-get update -qq && apt-get install -y -qq "$${missing[@]}"; \
 	fi
 
-## ui-test: the Galata tests, type-checked first (tsc on ui-tests/tsconfig.json: a test with a
-## type error fails here, before a browser starts, not halfway through its run)
-ui-test: setup build system-packages compiled
+## ui-deps: the UI tests' npm packages, and the tests type-checked (tsc on ui-tests/tsconfig.json:
+## a test with a type error fails here, before a browser starts, not halfway through its run)
+ui-deps: setup build
 	cd ui-tests && $(BIN)/jlpm install --immutable || (cd ui-tests && $(BIN)/jlpm install)
 	node_modules/.bin/tsc -p ui-tests
+
+## ui-test: the Galata tests
+ui-test: setup build system-packages compiled ui-deps
 	cd ui-tests && $(BIN)/jlpm test
 
 ## bench: every benchmark's figures beside its anchor's, summed up in bench/RESULTS.md
