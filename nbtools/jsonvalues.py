@@ -75,12 +75,20 @@ def dumps(value: object) -> bytes:
 
 
 def dumps_text(
-    value: object, *, indent: int | None = None, separators: tuple[str, str] | None = None
+    value: object,
+    *,
+    indent: int | None = None,
+    separators: tuple[str, str] | None = None,
+    ensure_ascii: bool = True,
 ) -> str:
-    """``value`` as JSON text (``json.dumps``'s ``indent`` and ``separators``), wire models
-    and dates through :func:`json_default`, and a float JSON cannot hold (NaN, an infinity)
-    as null."""
-    options: dict[str, Any] = {"indent": indent, "separators": separators}
+    """``value`` as JSON text (``json.dumps``'s ``indent``, ``separators`` and
+    ``ensure_ascii``), wire models and dates through :func:`json_default`, and a float JSON
+    cannot hold (NaN, an infinity) as null."""
+    options: dict[str, Any] = {
+        "indent": indent,
+        "separators": separators,
+        "ensure_ascii": ensure_ascii,
+    }
     try:
         return json.dumps(value, default=json_default, allow_nan=False, **options)
     except ValueError:  # a NaN or an infinity somewhere: rare, so looked for only then

@@ -8,6 +8,7 @@
     audit.list_entries(project, since=..., actor="ana", action="dataset.*")  # newest first
     audit.ACTIONS  # every action an entry may have (``dataset.add``, ...)
     audit.parse_since("7d")  # a moment from a duration ago or an ISO date
+    audit.entries_csv(entries)  # CSV for a spreadsheet, formulas neutralised (audit.csvfile)
 
 The actor is the authenticated user on the server, the CLI's ``--actor``, else
 ``$NBTOOLS_ACTOR`` (CI service accounts), else ``$JUPYTERHUB_USER``, else the operating-system
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select
 
 from nbtools.audit.actions import ACTIONS, checked_filter
+from nbtools.audit.csvfile import entries_csv as entries_csv
 from nbtools.audit.tables import MAX_TARGET, audit_entries
 from nbtools.config import ACTOR_VARIABLE, MAX_ACTOR, actor_problem, is_unseen
 from nbtools.errors import InvalidInputError

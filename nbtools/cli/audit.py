@@ -1,4 +1,4 @@
-"""``nbtools audit list``: the audit trail, newest first."""
+"""``nbtools audit list``: the audit trail, newest first, as a table, JSON or CSV."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from nbtools.cli.decorators import json_option, pass_cli, reads_only
 from nbtools.cli.groups import Group
 from nbtools.cli.ids import ID
 from nbtools.cli.options import limit_option
-from nbtools.cli.output import print_json, print_table
+from nbtools.cli.output import print_answer, print_json, print_table
+from nbtools.errors import InvalidInputError
 
 
 @click.group(cls=Group)
@@ -33,6 +34,12 @@ def audit() -> None:
     metavar="ID",
     help="Page back: entries older than entry ID (the last id of the previous page, in --json).",
 )
+@click.option(
+    "--csv",
+    "as_csv",
+    is_flag=True,
+    help="Print CSV for a spreadsheet (cells a spreadsheet would run start with ').",
+)
 @json_option
 @pass_cli
 @reads_only
@@ -44,11 +51,15 @@ def list_command(
     target: str | None,
     limit: int,
     before: int | None,
+    as_csv: bool,
     as_json: bool,
 ) -> None:
-    """List audit entries, newest first."""
-    from nbtools.audit import list_entries, parse_since
+    """List audit entries, newest first: a table, or with --json or --csv every field of
+    each for scripts and spreadsheets."""
+    from nbtools.audit import entries_csv, list_entries, parse_since
 
+    if as_csv and as_json:
+        raise InvalidInputError("Give either --csv or --json, not both.", field="csv")
     entries = list_entries(
         cli_ctx.project,
         since=parse_since(since) if since else None,
@@ -60,6 +71,9 @@ def list_command(
     )
     if as_json:
         print_json([entry.to_dict() for entry in entries])
+        return
+    if as_csv:
+        print_answer(entries_csv(entries))
         return
     rows = [
         (

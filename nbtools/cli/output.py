@@ -30,7 +30,13 @@ def print_json(data: Any) -> None:
     """Write ``data`` as indented JSON to standard output: the command's answer (an error
     after it is not printed as JSON again, :class:`nbtools.cli.app.LazyGroup`), with the
     values the REST API writes (:func:`~nbtools.jsonvalues.dumps_text`)."""
-    sys.stdout.write(dumps_text(data, indent=2) + "\n")
+    print_answer(dumps_text(data, indent=2) + "\n")
+
+
+def print_answer(text: str) -> None:
+    """Write ``text``, the command's answer for scripts (``--json``, ``--csv``), to standard
+    output as it is: an error after it is not printed as JSON again."""
+    sys.stdout.write(text)
     import click  # loaded: this runs inside a command
 
     from nbtools.cli.context import CliContext

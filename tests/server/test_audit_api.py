@@ -3,6 +3,8 @@ did it; reading the trail needs the ``admin`` action."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -164,3 +166,49 @@ async def test_bad_filters_are_400_naming_the_argument(
         await audit(jp_fetch, **{argument: value})
     assert info.value.code == 400
     assert json.loads(info.value.response.body)["details"]["field"] == argument
+
+
+async def test_the_trail_as_csv_is_a_file_with_the_same_filters(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """``?format=csv``: the entries JSON lists, as a CSV attachment (its cells' formulas
+    neutralised and values read back whole: tests/unit/audit/test_csv.py)."""
+    (jp_root_dir / "nb.ipynb").write_text(json.dumps(NOTEBOOK))
+    job = await as_user(jp_fetch, "alice", "POST", *API, "jobs", body={"notebook_path": "nb.ipynb"})
+    await as_user(jp_fetch, "bob", "PATCH", *API, "jobs", str(job["id"]), body={"paused": True})
+    audit_entries = await audit(jp_fetch)
+
+    response = await jp_fetch(
+        *API, "audit", params={"format": "csv"}, headers={"X-Test-User": "alice"}
+    )
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="nbtools-audit.csv"' in response.headers["Content-Disposition"]
+    header, *rows = csv.reader(io.StringIO(response.body.decode(), newline=""))
+    assert header == ["id", "at", "actor", "action", "target", "summary"]
+    assert [(int(r[0]), r[2], r[3], r[4]) for r in rows] == [
+        (e["id"], e["actor"], e["action"], e["target"]) for e in audit_entries
+    ]
+    jobs = await jp_fetch(
+        *API, "audit", params={"format": "csv", "actor": "bob", "action": "job.*"},
+        headers={"X-Test-User": "alice"},
+    )  # fmt: skip
+    assert [r[3] for r in csv.reader(io.StringIO(jobs.body.decode()))][1:] == ["job.pause"]
+    empty = await jp_fetch(
+        *API, "audit", params={"format": "csv", "since": "2999-01-01"},
+        headers={"X-Test-User": "alice"},
+    )  # fmt: skip
+    assert empty.body == b"id,at,actor,action,target,summary\r\n"
+
+
+async def test_a_format_other_than_json_or_csv_is_400_naming_it(jp_fetch: Any) -> None:
+    with pytest.raises(HTTPClientError) as info:
+        await audit(jp_fetch, format="xlsx")
+    assert info.value.code == 400
+    assert json.loads(info.value.response.body)["details"]["field"] == "format"
+
+
+async def test_bob_cannot_read_the_trail_as_csv_either(jp_fetch: Any) -> None:
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch(*API, "audit", params={"format": "csv"}, headers={"X-Test-User": "bob"})
+    assert info.value.code == 403
+    assert info.value.response.headers["Content-Type"] == "application/json"

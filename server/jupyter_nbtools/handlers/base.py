@@ -36,6 +36,7 @@ from tornado.web import HTTPError, RequestHandler
 
 from jupyter_nbtools.handlers.authorization import AUTH_RESOURCE
 from jupyter_nbtools.handlers.bodies import fields_taken, read_json, refuse_lone_surrogates
+from jupyter_nbtools.handlers.download import attachment
 from jupyter_nbtools.handlers.scrub import scrub_uri
 from jupyter_nbtools.handlers.seen import seen_from_root
 from jupyter_nbtools.identity import UNNAMED, request_actor
@@ -111,8 +112,8 @@ def off_loop(method: Callable[..., None]) -> Callable[..., Awaitable[None]]:
             deferred = self._nbtools_deferred
         finally:
             self._nbtools_deferred = None
-        for body, status in deferred:
-            self._send(body, status)
+        for body, status, headers in deferred:
+            self._send(body, status, headers)
 
     return on_pool
 
@@ -260,6 +261,18 @@ class NbtoolsHandler(APIHandler):
         its ends kept, as a body's path keeps it (``nb.ipynb%0A`` names no ``nb.ipynb``)."""
         return self.required_argument(name, strip=False)
 
+    def choice_argument(self, name: str, choices: tuple[str, ...]) -> str:
+        """A query argument that must be one of ``choices`` (the first when it is absent);
+        anything else is a 400 naming it and listing them."""
+        value = self.get_query_argument(name, choices[0])
+        if value not in choices:
+            raise InvalidInputError(
+                f"Query argument {name!r} must be one of {', '.join(choices)}, got {value!r:.60}.",
+                field=name,
+                choices=list(choices),
+            )
+        return value
+
     def whole_number_argument(
         self, name: str, default: int | None = None, least: int = 0, most: int | None = None
     ) -> int | None:
@@ -403,22 +416,37 @@ class NbtoolsHandler(APIHandler):
     # -- replies, errors and logs --------------------------------------------------------
 
     #: Replies of an ``@off_loop`` body, encoded, sent from the event loop when it returns.
-    _nbtools_deferred: list[tuple[bytes | None, int]] | None = None
+    _nbtools_deferred: list[tuple[bytes | None, int, dict[str, str]]] | None = None
     #: The paths :meth:`resolve` read (as given, absolute, root-relative) → their field.
     _nbtools_paths: dict[str, str] | None = None
 
     def reply(self, model: Any, status: int = 200) -> None:
         """Finish with ``model`` as JSON (no body for 204), encoded where the caller runs:
         in an ``@off_loop`` body, on the worker pool."""
-        body = None if status == 204 else dumps(model)
-        if self._nbtools_deferred is not None:
-            self._nbtools_deferred.append((body, status))
-            return
-        self._send(body, status)
+        self._reply_body(None if status == 204 else dumps(model), status, {})
 
-    def _send(self, body: bytes | None, status: int) -> None:
+    def reply_file(self, text: str, content_type: str, filename: str) -> None:
+        """Finish with ``text`` as a file to save (``Content-Disposition: attachment``, UTF-8,
+        a character UTF-8 cannot hold written as its escape), as :meth:`reply` does."""
+        headers = {
+            "Content-Disposition": attachment(filename),
+            "Content-Type": f"{content_type}; charset=utf-8",
+            "X-Content-Type-Options": "nosniff",
+        }
+        self._reply_body(text.encode("utf-8", "backslashreplace"), 200, headers)
+
+    def _reply_body(self, body: bytes | None, status: int, headers: dict[str, str]) -> None:
+        """Send ``body``, or in an ``@off_loop`` body keep it for the loop to send."""
+        if self._nbtools_deferred is not None:
+            self._nbtools_deferred.append((body, status, headers))
+            return
+        self._send(body, status, headers)
+
+    def _send(self, body: bytes | None, status: int, headers: dict[str, str]) -> None:
         self.set_status(status)
-        self.finish(body)
+        for name, value in headers.items():
+            self.set_header(name, value)
+        self.finish(body, set_content_type=headers.get("Content-Type", "application/json"))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "application/json")
