@@ -15,6 +15,7 @@ ACTIONS = frozenset(
         "dataset.remove",
         "dataset.purge",
         "policy.refuse",
+        "access.deny",
         "job.create",
         "job.edit",
         "job.pause",

@@ -8,10 +8,13 @@ trail). docs/configuration.md ("Security") lists what each route needs.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar, cast
 
 from jupyter_server.auth.decorator import authorized as jupyter_authorized
+from jupyter_server.auth.utils import HTTP_METHOD_TO_AUTH_ACTION
+from tornado.httputil import HTTPServerRequest
+from tornado.web import HTTPError
 
 #: The resource name Authorizers see, so JupyterHub or a custom Authorizer can deny
 #: read (GET), write (POST/PUT/PATCH/DELETE) or execute (running code) on nbtools.
@@ -36,10 +39,18 @@ RESTORE_ACTION = "write"
 ADMIN = "admin"
 
 
-class BodyChecked(Protocol):
-    """A handler whose request body can be checked (:class:`~.base.NbtoolsHandler`)."""
+class Authorized(Protocol):
+    """A handler whose request body can be checked and whose refusals are audited
+    (:class:`~.base.NbtoolsHandler`)."""
+
+    request: HTTPServerRequest
+    current_user: Any
+    #: Whether the Authorizer allowed the request's method (``@authorized``).
+    _nbtools_allowed: bool
 
     def check_body(self) -> None: ...
+
+    async def audit_denial(self, action: str) -> None: ...
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,16 +61,34 @@ def authorized_for(action: str | None) -> Callable[[F], F]:
     GET and ``write`` for the others), typed, with the request's body checked once the
     Authorizer has allowed it, before the method runs
     (:meth:`~.base.NbtoolsHandler.check_body`): a request the user may not make is answered
-    403 whatever its body holds, and the Authorizer is asked about every request."""
+    403 whatever its body holds, and the Authorizer is asked about every request.
+
+    A request of an authenticated user the Authorizer refuses is entered in the audit trail
+    before its 403 (``access.deny``, :meth:`~.base.NbtoolsHandler.audit_denial`); the method
+    never runs, so nothing else is written. A request without a user (not logged in) is no
+    entry: it names no one."""
 
     def decorate(method: F) -> F:
         @functools.wraps(method)
-        def body_checked(self: BodyChecked, *args: Any, **kwargs: Any) -> Any:
+        def body_checked(self: Authorized, *args: Any, **kwargs: Any) -> Any:
+            self._nbtools_allowed = True
             self.check_body()
             return method(self, *args, **kwargs)
 
         # a new decorator per method: one given no action keeps the first request's
-        return cast(F, jupyter_authorized(action)(body_checked))
+        asked: Callable[..., Awaitable[Any]] = jupyter_authorized(action)(body_checked)
+
+        @functools.wraps(method)
+        async def audited(self: Authorized, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return await asked(self, *args, **kwargs)
+            except HTTPError as error:  # 403 before the method ran: the Authorizer's refusal
+                if error.status_code == 403 and not self._nbtools_allowed and self.current_user:
+                    method_name = (self.request.method or "GET").upper()
+                    await self.audit_denial(action or HTTP_METHOD_TO_AUTH_ACTION[method_name])
+                raise
+
+        return cast(F, audited)
 
     return decorate
 

@@ -41,6 +41,7 @@ from jupyter_nbtools.handlers.scrub import scrub_uri
 from jupyter_nbtools.handlers.seen import seen_from_root
 from jupyter_nbtools.identity import UNNAMED, request_actor
 from jupyter_nbtools.jobs_service import JobsService
+from nbtools import audit
 from nbtools.errors import (
     ConflictError,
     HiddenPathError,
@@ -146,9 +147,31 @@ class NbtoolsHandler(APIHandler):
             self.authorizer.is_authorized(self, self.current_user, action, self.auth_resource)
         )
         if not allowed:
+            await self.audit_denial(action)
             raise NotAuthorizedError(
                 f"You are not allowed to {action} on nbtools, which {what} needs.", action=action
             )
+
+    #: Whether the Authorizer allowed the request's method (set by ``@authorized``).
+    _nbtools_allowed = False
+
+    async def audit_denial(self, action: str) -> None:
+        """Enter the Authorizer's refusal of ``action`` to the request's user in the audit
+        trail (``access.deny``, target ``METHOD /nbtools/api/ROUTE``, without the query),
+        before the 403; a trail that cannot be written is logged, the 403 answered all
+        the same."""
+        path = self.request.path
+        if path.startswith(self.base_url):
+            path = "/" + path[len(self.base_url) :]
+        method = (self.request.method or "GET").upper()
+        summary = {"permission": action, "outcome": "denied"}
+        try:
+            await self.call(
+                audit.record_now, self.project.store, self.actor, "access.deny",
+                f"{method} {path}", summary,
+            )  # fmt: skip
+        except Exception:
+            self.log.exception("nbtools: cannot enter a refused %s in the audit trail", method)
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``function`` (database or file work) on the bounded worker pool, so the

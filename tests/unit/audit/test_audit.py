@@ -74,7 +74,7 @@ def test_an_unknown_action_filter_is_refused_listing_the_actions(
     message = info.value.message
     assert message.startswith(f"action {action!r} is not an action of the audit trail. {hint}")
     assert "dataset.add, dataset.edit," in message
-    assert "; or a family of them: alert.*, dataset.*, env.*, job.*, notify.*," in message
+    assert "; or a family of them: access.*, alert.*, dataset.*, env.*, job.*, notify.*," in message
 
 
 def test_every_action_and_family_is_a_filter(any_project: Project) -> None:
@@ -84,8 +84,8 @@ def test_every_action_and_family_is_a_filter(any_project: Project) -> None:
         assert [e.action for e in audit.list_entries(any_project, action=action)] == [action]
     families = {action.split(".")[0] for action in ACTIONS}
     assert families == {
-        "dataset", "policy", "job", "run", "version", "env", "service", "rule", "alert",
-        "notify", "runs", "store",
+        "dataset", "policy", "access", "job", "run", "version", "env", "service", "rule",
+        "alert", "notify", "runs", "store",
     }  # fmt: skip
     for family in families:
         found = {e.action for e in audit.list_entries(any_project, action=family + ".*")}
