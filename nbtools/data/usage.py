@@ -374,7 +374,11 @@ def purge_outputs(project: Project, name: str, actor: str | None = None) -> Purg
     and the copy **Open output** made) and the artifacts of those whose outputs are still
     there, and mark these runs ``purged_at``; runs already purged or pruned stay as they are,
     so a second purge deletes nothing. Runs still queued or running that used it are left
-    (their outputs are still being written) and named in ``unfinished``."""
+    (their outputs are still being written) and named in ``unfinished``.
+
+    The purge (and its audit entry) lists only what it erased itself: the files it deleted,
+    the runs it marked. Of two purges of one dataset at once, the second lists the files the
+    first left and the runs it marked first, nothing when the first erased everything."""
     from nbtools.artifacts.prune import delete_artifacts
 
     usages = dataset_usage(project, name)
@@ -383,19 +387,24 @@ def purge_outputs(project: Project, name: str, actor: str | None = None) -> Purg
     artifacts = delete_artifacts(project, run_ids) if run_ids else []
     locations = sorted({location for usage in usages for location in usage.files.values()})
     files = [location for location in locations if storage.delete(location)]
-    if run_ids:  # marked once their files are gone: a failure half-way leaves them to purge
-        with project.store.connection(write=True) as connection:
-            connection.execute(
+    erased: list[int] = []
+    # marked once their files are gone (a failure half-way leaves them to purge), each by the
+    # purge that marks it first, which alone lists it, in the transaction of its entry
+    with project.store.connection(write=True) as connection:
+        if run_ids:
+            marked = connection.scalars(
                 update(runs_table)
                 .where(runs_table.c.id.in_(run_ids), runs_table.c.purged_at.is_(None))
                 .values(purged_at=utcnow())
+                .returning(runs_table.c.id)
             )
-    summary: dict[str, Any] = {"files_deleted": len(files) + len(artifacts), "runs": run_ids}
-    audit.record_now(
-        project.store,
-        actor,
-        "dataset.purge",
-        f"dataset {name}",
-        {**summary, "unfinished": unfinished} if unfinished else summary,
-    )
-    return Purge(name, run_ids, files, artifacts, unfinished)
+            erased = sorted(marked)
+        summary: dict[str, Any] = {"files_deleted": len(files) + len(artifacts), "runs": erased}
+        audit.record(
+            connection,
+            actor,
+            "dataset.purge",
+            f"dataset {name}",
+            {**summary, "unfinished": unfinished} if unfinished else summary,
+        )
+    return Purge(name, erased, files, artifacts, unfinished)
