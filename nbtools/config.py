@@ -28,6 +28,10 @@ PURPOSE_VARIABLE = "NBTOOLS_PURPOSE"
 DATA_USES_VARIABLE = "NBTOOLS_DATA_USES"
 #: The name of that file (hidden: it is not an output anyone downloads).
 DATA_USES_FILE = ".data-uses.jsonl"
+#: The environment variable naming the run a job run's kernel executes (its id): set for every
+#: job run (:mod:`nbtools.jobs.runner`), read by ``nbtools.data.path`` to audit a refused use
+#: that the run's record cannot hold (docs/governance.md).
+RUN_ID_VARIABLE = "NBTOOLS_RUN_ID"
 #: The longest number of seconds an option may give (≈ 68 years): :class:`Number`.
 LONGEST_SECONDS = float(MAX_INT_COLUMN)
 

@@ -70,12 +70,19 @@ def _owner(variable: str) -> str | None:
 def own_variables() -> set[str]:
     """The variables nbtools sets for the processes it starts (a run's kernel, a background
     lineage emitter), which read them back: no option's, never reported as unknown."""
-    from nbtools.config import DATA_USES_VARIABLE, PURPOSE_VARIABLE
+    from nbtools.config import DATA_USES_VARIABLE, PURPOSE_VARIABLE, RUN_ID_VARIABLE
     from nbtools.kernels import ARTIFACTS_DIR_ENV
     from nbtools.limits import MAX_BYTES_ENV
     from nbtools.lineage.background import SPEC_VARIABLE
 
-    return {PURPOSE_VARIABLE, DATA_USES_VARIABLE, ARTIFACTS_DIR_ENV, MAX_BYTES_ENV, SPEC_VARIABLE}
+    return {
+        PURPOSE_VARIABLE,
+        DATA_USES_VARIABLE,
+        RUN_ID_VARIABLE,
+        ARTIFACTS_DIR_ENV,
+        MAX_BYTES_ENV,
+        SPEC_VARIABLE,
+    }
 
 
 def warn_unknown_sections(config: Mapping[str, Any]) -> None:

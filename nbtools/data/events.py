@@ -5,7 +5,8 @@
   executed notebook's outputs (before the transaction); inside it they are stored in
   ``run_datasets``, and the uses the run's purpose refused in its kernel (the catalog
   changed while it ran: lines of the record with ``refused``) are entered in the audit trail
-  as ``policy.refuse`` on ``run ID`` by the run's actor (``during: run``).
+  as ``policy.refuse`` on ``run ID`` by the run's actor (``during: run``; a refusal the record
+  could not hold the kernel entered itself, :func:`audit_run_refusal`).
 - ``runs_described``: each run's ``purpose`` and ``datasets`` (name, read/write,
   classification, location).
 - ``run_requested``: the usage rule (:mod:`nbtools.data.check`) on the notebook a job or run
@@ -29,7 +30,6 @@ from nbtools import audit
 from nbtools.config import DATA_USES_FILE
 from nbtools.data.tables import datasets, run_datasets
 from nbtools.data.uses import (
-    DataUse,
     refusals_in_record,
     runs_uses,
     save_uses,
@@ -43,6 +43,9 @@ from nbtools.jobs.storage import StoredFile, join
 from nbtools.jobs.tables import ENDED_STATES, runs_table
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
+
     from nbtools.jobs.events import (
         RunFinished,
         RunFinishing,
@@ -65,7 +68,7 @@ def run_finishing(event: RunFinishing) -> Callable[[RunFinished], None]:
     def work(finished: RunFinished) -> None:
         save_uses(finished.session, finished.run_id, uses)
         if refused:
-            _audit_refusals(finished, refused)
+            audit_run_refusal(finished.session, finished.run_id, [use.dataset for use in refused])
 
     return work
 
@@ -82,20 +85,14 @@ def _ending_files(event: RunFinishing) -> tuple[StoredFile | None, StoredFile | 
     return record, ending.notebook
 
 
-def _audit_refusals(finished: RunFinished, refused: list[DataUse]) -> None:
-    """``policy.refuse`` on the run, by its actor, in the transaction that ends it."""
+def audit_run_refusal(session: Session | Connection, run_id: int, refused: list[str]) -> None:
+    """``policy.refuse`` on run ``run_id`` of the datasets ``refused`` in its kernel, by the
+    run's actor, in ``session``'s transaction: the one that ends the run, or (a refusal its
+    record could not hold) the kernel's own (:mod:`nbtools.data.notebook`)."""
     run = runs_table.c
-    row = finished.session.execute(
-        select(run.created_by, run.purpose).where(run.id == finished.run_id)
-    ).one()
-    summary = {
-        "purpose": row.purpose,
-        "refused": sorted({use.dataset for use in refused}),
-        "during": "run",
-    }
-    audit.record(
-        finished.session, row.created_by, "policy.refuse", f"run {finished.run_id}", summary
-    )
+    row = session.execute(select(run.created_by, run.purpose).where(run.id == run_id)).one()
+    summary = {"purpose": row.purpose, "refused": sorted(set(refused)), "during": "run"}
+    audit.record(session, row.created_by, "policy.refuse", f"run {run_id}", summary)
 
 
 def _read(event: RunFinishing, file: StoredFile) -> bytes:

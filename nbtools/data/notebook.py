@@ -8,7 +8,8 @@ It also shows the use as an output of the MIME type :data:`USE_MIME` (with a ``t
 line, so any frontend shows it), which the run's end reads too (``mode="w"`` marks an output
 dataset). When the kernel's purpose (``$NBTOOLS_PURPOSE``, set for job runs) is not allowed
 by the dataset, a job run's kernel (one given ``$NBTOOLS_DATA_USES``) appends the refused use
-to the run's record (with ``refused``: why, which the run's end audits) and raises
+to the run's record (with ``refused``: why, which the run's end audits; a record that cannot
+be written, the kernel enters the refusal in the audit trail itself) and raises
 :class:`~nbtools.errors.PolicyRefusedError` with the text a job would be refused with, so the
 rule holds from the moment the catalog changes; an interactive kernel or a script warns with
 that text (:class:`DataUseWarning`).
@@ -32,7 +33,7 @@ import warnings
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
-from nbtools.config import DATA_USES_VARIABLE, PURPOSE_VARIABLE
+from nbtools.config import DATA_USES_VARIABLE, PURPOSE_VARIABLE, RUN_ID_VARIABLE
 from nbtools.data.policy import refusal
 from nbtools.urls import without_login
 
@@ -97,7 +98,7 @@ def path(name: str, mode: str = "r") -> str:
         sink.take(use, problem)
         return url
     if problem is not None and os.environ.get(DATA_USES_VARIABLE):
-        _record({**use, "refused": problem})
+        _record_refusal({**use, "refused": problem})
         from nbtools.errors import PolicyRefusedError
 
         raise PolicyRefusedError(
@@ -162,6 +163,27 @@ def _record(use: dict[str, str]) -> None:
             f"{error.strerror}."
         ) from None
     _recorded.add(key)
+
+
+def _record_refusal(use: dict[str, str]) -> None:
+    """Append the refused ``use`` to the run's record, whose end audits it; one the record
+    cannot hold (its file or folder not writable) is entered in the audit trail at once, by
+    this kernel, on the run ``$NBTOOLS_RUN_ID`` names: the refusal is audited either way."""
+    from nbtools.errors import NbtoolsError
+
+    try:
+        _record(use)
+    except NbtoolsError:
+        run_id = os.environ.get(RUN_ID_VARIABLE, "")
+        if not run_id.isdigit():  # not a job run's kernel: no run to enter it on
+            raise
+        from nbtools.data.events import audit_run_refusal
+        from nbtools.project import project_from_environment
+
+        with project_from_environment().store.connection(write=True) as connection:
+            audit_run_refusal(connection, int(run_id), [use["dataset"]])
+        target = os.environ.get(DATA_USES_VARIABLE) or ""
+        _recorded.add((target, use["dataset"], use["mode"], True))  # entered: once
 
 
 def _show(payload: dict[str, str], text: str) -> None:

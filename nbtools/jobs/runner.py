@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from nbtools.config import DATA_USES_FILE, DATA_USES_VARIABLE, PURPOSE_VARIABLE
+from nbtools.config import DATA_USES_FILE, DATA_USES_VARIABLE, PURPOSE_VARIABLE, RUN_ID_VARIABLE
 from nbtools.errors import NbtoolsError, NotFoundError
 from nbtools.infiles import read_regular
 from nbtools.jobs import events, run_files, runs, storage
@@ -342,6 +342,7 @@ def _execute(
                 **project.environment(),
                 PURPOSE_VARIABLE: run.purpose,
                 DATA_USES_VARIABLE: str(out_dir / DATA_USES_FILE),
+                RUN_ID_VARIABLE: str(run.id),
                 MAX_BYTES_ENV: str(request.metric_max_bytes),
             }
         )

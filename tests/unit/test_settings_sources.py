@@ -346,6 +346,7 @@ def test_a_misspelt_variable_is_reported_once_naming_the_closest_and_nbtools_own
     own = {
         "NBTOOLS_PURPOSE": "reporting",
         "NBTOOLS_DATA_USES": str(tmp_path / "uses.jsonl"),
+        "NBTOOLS_RUN_ID": "7",
         "NBTOOLS_ARTIFACTS_DIR": str(tmp_path),
         "NBTOOLS_METRIC_MAX_BYTES": "100",
         "NBTOOLS_LINEAGE_SPEC": "{}",

@@ -4,11 +4,14 @@ starts (exit 2 in the CLI, 403 over REST), and again when a queued run starts.""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import psutil
 import pytest
 
+from nbtools.config import DATA_USES_FILE
 from nbtools.data.catalog import edit_dataset
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.executors.base import RunRequest
@@ -229,6 +232,70 @@ def test_a_purpose_withdrawn_while_a_run_runs_refuses_its_next_use(
     assert shown["datasets"] == []  # refused: not a use the run made
     executed = json.loads(Path(shown["output_notebook"]).read_text())
     assert executed["cells"][-1]["outputs"] == []  # the cell failed: the next did not run
+    refusals = json.loads(
+        nbtools(root, "audit", "list", "--action", "policy.refuse", "--json").stdout
+    )
+    assert [(e["actor"], e["target"], e["summary"]) for e in refusals] == [
+        (
+            "dpo-test",
+            f"run {run['id']}",
+            {"purpose": "churn-model", "refused": ["customers"], "during": "run"},
+        )
+    ]
+
+
+#: Cells that withdraw the purpose, then leave the run's record of uses unwritable (for root,
+#: whom permissions do not stop, immutable), then use the dataset.
+WITHDRAWS_THEN_CANNOT_RECORD = [
+    WITHDRAWS_THEN_USES[0],
+    (
+        "code",
+        "import os, subprocess\n"
+        "record = os.environ['NBTOOLS_DATA_USES']\n"
+        "open(record, 'a').close()\n"
+        "os.chmod(record, 0o444)\n"
+        "if os.geteuid() == 0:\n"
+        "    subprocess.run(['chattr', '+i', record], check=True)",
+        [],
+    ),
+    *USES_CUSTOMERS,
+]
+
+
+def can_make_immutable(folder: Path) -> bool:
+    """Whether this process can make a file unwritable to itself (any user but root; root
+    where ``chattr +i`` can be set)."""
+    if os.geteuid() != 0:
+        return True
+    probe = folder / "probe"
+    probe.touch()
+    made = subprocess.run(["chattr", "+i", str(probe)], capture_output=True).returncode == 0
+    if made:
+        subprocess.run(["chattr", "-i", str(probe)], check=True)
+    return made
+
+
+def test_a_refused_use_the_record_cannot_hold_is_audited_all_the_same(
+    root: Path, notebook_factory: NotebookFactory
+) -> None:
+    """Before, the use failed on the record ("Cannot record the use …") and the run's end,
+    reading a record without the refusal, entered none: the kernel now enters it itself,
+    in the store, and the run fails with the refusal."""
+    if not can_make_immutable(root):
+        pytest.skip("root writes anywhere, and chattr +i cannot stop it here")
+    notebook_factory("unrecorded.ipynb", WITHDRAWS_THEN_CANNOT_RECORD)
+    try:
+        ran = nbtools(root, "--actor", "dpo-test", "run", "unrecorded.ipynb",
+                      "--purpose", "churn-model", "--json")  # fmt: skip
+    finally:
+        for record in root.rglob(DATA_USES_FILE):
+            if os.geteuid() == 0:
+                subprocess.run(["chattr", "-i", str(record)], check=False)
+    assert ran.exit_code != 0, ran.output
+    run = json.loads(nbtools(root, "runs", "list", "--json").stdout)[0]
+    assert run["status"] == "failed"
+    shown = json.loads(nbtools(root, "runs", "show", str(run["id"]), "--json").stdout)
+    assert shown["error"]["name"] == "PolicyRefusedError", shown["error"]
     refusals = json.loads(
         nbtools(root, "audit", "list", "--action", "policy.refuse", "--json").stdout
     )
