@@ -234,14 +234,15 @@ def _notebooks(given: tuple[Path, ...]) -> list[Path]:
         return list(given)
     from nbtools.export import notebook_paths
 
-    return notebook_paths(given, field="notebooks")
+    return notebook_paths(given)  # refusals name NOTEBOOKS, the set's field
 
 
 def _about_notebooks() -> contextlib.AbstractContextManager[None]:
     """Bad input found in the notebooks given (one missing, or no notebook, or with nothing
     to extract) is refused as about the argument NOTEBOOKS (``details.field: "notebooks"``,
     ``See NOTEBOOKS.``), as the REST API names its ``notebooks``; a refusal naming its own
-    field (``--output``, ``--name``) keeps it."""
+    field (``--output``, ``--name``) keeps it, and one of a write that would drop notebooks
+    of a set names NOTEBOOKS itself (:data:`~nbtools.export.notebook_set.NOTEBOOKS_FIELD`)."""
     ctx = click.get_current_context()
     return reading(ctx, next(p for p in ctx.command.params if p.name == "notebooks"))
 

@@ -42,6 +42,10 @@ from nbtools.outfiles import FORCE
 #: starts with one of these (``_scratch.ipynb``, ``.ipynb_checkpoints/``).
 SKIPPED = ("_", ".")
 
+#: The field every refusal about a set's notebooks names (``details.field``): the REST API's
+#: list of them and the command line's argument ``NOTEBOOKS``, one notebook given too.
+NOTEBOOKS_FIELD = "notebooks"
+
 
 class Origin(NamedTuple):
     """The notebook of a set a cell comes from (:attr:`Cell.origin
@@ -78,7 +82,7 @@ def notebooks_in(folder: Path) -> list[Path]:
     return sorted(found, key=lambda path: (path.name, path.as_posix()))
 
 
-def notebook_paths(given: Sequence[Path], field: str = "notebooks") -> list[Path]:
+def notebook_paths(given: Sequence[Path], field: str = NOTEBOOKS_FIELD) -> list[Path]:
     """The notebooks of a set as given (a folder: its :func:`notebooks_in`); refused, naming
     the path (and the request's ``field``), when one is missing, a folder holds no notebook
     or a notebook comes twice."""
@@ -128,7 +132,8 @@ def member_names(paths: Sequence[Path]) -> list[str]:
     twice = next((name for name in names if names.count(name) > 1), None)
     if twice is not None:
         raise InvalidInputError(
-            f"{twice} is given twice. Each notebook of a set is given once.", field="notebooks"
+            f"{twice} is given twice. Each notebook of a set is given once.",
+            field=NOTEBOOKS_FIELD,
         )
     return names
 
@@ -266,7 +271,7 @@ def dropping_refusal(
         path=str(out),
         notebooks=[_shown(path) for path in dropped],
         command=command,
-        field="notebook",
+        field=NOTEBOOKS_FIELD,
         kind="dropped-notebooks",
         override=FORCE,
     )

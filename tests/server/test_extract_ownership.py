@@ -36,7 +36,8 @@ async def test_another_notebooks_package_conflicts_with_409_naming_it(
 async def test_one_notebook_of_a_set_written_into_its_package_conflicts_with_409(
     jp_fetch: Any, jp_root_dir: Path
 ) -> None:
-    """Was: written, the other notebooks' modules removed."""
+    """Was: written, the other notebooks' modules removed; then refused naming the field
+    ``notebook``, which the request has none of."""
     from nbtools.export.api import ExtractRequest, run_extract
     from nbtools.export.build import ExtractOptions
 
@@ -53,6 +54,7 @@ async def test_one_notebook_of_a_set_written_into_its_package_conflicts_with_409
         ["b.ipynb"],
         "force",
     )
+    assert details["field"] == "notebooks"  # the set's field, as its other refusals name
     assert "would remove what b.ipynb exports" in body["message"]
     assert str(jp_root_dir) not in json.dumps(body)
     assert (out / ".nbtools-extract.json").read_text() == manifest

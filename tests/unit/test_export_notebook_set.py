@@ -311,7 +311,8 @@ def test_a_write_dropping_notebooks_of_the_set_asks_for_force(
     notebook_factory: NotebookFactory, tmp_path: Path
 ) -> None:
     """Was: one notebook of an nbdev project written into its package removed the other
-    notebooks' modules and tests, exit 0."""
+    notebooks' modules and tests, exit 0; then the refusal named the field ``notebook``, which
+    no argument is."""
     notebook_factory("nbs/00_core.ipynb", CORE)
     notebook_factory("nbs/01_b.ipynb", B)
     args = ("extract", "nbs", "--name", "mylib", "-o", "out", "--lineage", "off")
@@ -325,7 +326,7 @@ def test_a_write_dropping_notebooks_of_the_set_asks_for_force(
     assert error["message"] == (
         "out holds the package of a set of 2 notebooks, and this write would remove what "
         "nbs/01_b.ipynb exports from it. Extract the whole set again (nbtools extract nbs -o out), "
-        "or force the write to drop nbs/01_b.ipynb from the package. See --force."
+        "or force the write to drop nbs/01_b.ipynb from the package. See NOTEBOOKS or --force."
     )
     details = error["details"]
     assert (details["kind"], details["notebooks"], details["override"]) == (
@@ -333,6 +334,7 @@ def test_a_write_dropping_notebooks_of_the_set_asks_for_force(
         ["nbs/01_b.ipynb"],
         "force",
     )
+    assert details["field"] == "notebooks"  # the argument, as the set's other refusals
     assert {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()} == before
     (tmp_path / "nbs/01_b.ipynb").unlink()  # a notebook gone: the set shrinks with it
     assert run_cli(*args, cwd=tmp_path).returncode == 0

@@ -170,7 +170,7 @@ class ExtractHandler(NbtoolsHandler):
                 field="notebooks",
             )
         given = [self.resolve(entry, "notebooks") for entry in listed]
-        paths = export.notebook_paths(given, field="notebooks")
+        paths = export.notebook_paths(given)  # its refusals name 'notebooks'
         if path.resolve() not in {notebook.resolve() for notebook in paths}:
             raise InvalidInputError(
                 f"'path' ({self.project.relative(path)}) is not one of 'notebooks': 'path' "
