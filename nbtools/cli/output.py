@@ -164,18 +164,21 @@ def _print_table(
     """Print the table in columns of ``widths`` (None: as wide as its widest cell). rich
     takes ≈ 1 ms to draw a row (28 s for a log of 9,400 versions), so it draws the title, the
     header and the first row only, and the other rows are written as it draws them: each
-    line of each cell padded to its column's width between ``│``. That holds for a row whose
-    every line fits on one line of its column, as most do; when a row does not (rich folds
-    it), or rich drew the first row otherwise, rich draws the whole table."""
+    line of each cell padded to its column's width between the edges rich draws in this
+    terminal (:func:`_edges`: ``│``, or ``|`` where it draws an ASCII box). That holds for
+    a row whose every line fits on one line of its column, as most do; when a row does not
+    (rich folds it), or rich drew the first row otherwise, rich draws the whole table."""
     sized = [
         width if width is not None else _widest(column, [row[index] for row in cells])
         for index, (column, width) in enumerate(zip(columns, widths, strict=True))
     ]
-    rest = [_plain_row(row, sized) for row in cells[1:]]
-    first = _plain_row(cells[0], sized) if cells else None
+    drawn_first = _table(title, columns, sized, cells[:1])
+    edges = _edges(console, drawn_first)
+    rest = [_plain_row(row, sized, edges) for row in cells[1:]]
+    first = _plain_row(cells[0], sized, edges) if cells else None
     if first is not None and all(lines is not None for lines in rest):
         with console.capture() as captured:
-            console.print(_table(title, columns, sized, cells[:1]))
+            console.print(drawn_first)
         drawn = captured.get().splitlines(keepends=True)
         if drawn[-1 - len(first) : -1] == [f"{line}\n" for line in first]:
             body = "".join(f"{line}\n" for lines in rest if lines for line in lines)
@@ -191,21 +194,35 @@ def _widest(column: str, texts: list[str]) -> int:
     return max(cell_len(line) for text in (column, *texts) for line in text.splitlines() or [""])
 
 
-def _plain_row(row: Sequence[str], widths: Sequence[int]) -> list[str] | None:
-    """A row's lines as rich draws them when each line of each cell fits on one line of its
-    column (a cell of fewer lines is blank below them); else None."""
+def _edges(console: Console, table: Table) -> tuple[str, str, str]:
+    """The characters rich draws at a row's left edge, between its cells and at its right edge
+    in ``console``: ``│`` in a UTF-8 terminal, ``|`` where rich draws an ASCII box instead (a
+    terminal whose encoding has no box-drawing characters: ``LC_ALL=C``)."""
+    from rich.box import HEAVY_HEAD
+
+    box = (table.box or HEAVY_HEAD).substitute(console.options, safe=console.safe_box)
+    return box.mid_left, box.mid_vertical, box.mid_right
+
+
+def _plain_row(
+    row: Sequence[str], widths: Sequence[int], edges: tuple[str, str, str]
+) -> list[str] | None:
+    """A row's lines as rich draws them, between the ``edges`` of :func:`_edges`, when each
+    line of each cell fits on one line of its column (a cell of fewer lines is blank below
+    them); else None."""
     from rich.cells import cell_len
 
+    left, divider, right = edges
     cells = [text.split("\n") for text in row]
     height = max(len(lines) for lines in cells)
-    drawn = [""] * height
+    drawn: list[list[str]] = [[] for _ in range(height)]
     for lines, width in zip(cells, widths, strict=True):
         for index, text in enumerate(lines + [""] * (height - len(lines))):
             gap = width - cell_len(text)
             if gap < 0 or not text.isprintable() or text != text.strip():
                 return None
-            drawn[index] += f"│ {text}{' ' * gap} "
-    return [f"{line}│" for line in drawn]
+            drawn[index].append(f" {text}{' ' * gap} ")
+    return [f"{left}{divider.join(parts)}{right}" for parts in drawn]
 
 
 #: The columns of a listing: the names of an object's fields and their values.
