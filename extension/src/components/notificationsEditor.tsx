@@ -2,7 +2,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { addTarget, asError, fieldOf, listDeliveries, listTargets, removeTarget } from '../api';
+import { addTarget, asError, listDeliveries, listTargets, removeTarget } from '../api';
 import type { Delivery, NotificationEvent, NotificationTarget } from '../api';
 import { useFieldRefusal } from './fieldRefusal';
 import { useJobData } from './useJobData';
@@ -41,13 +41,7 @@ export function NotificationsEditor({
   const [destination, setDestination] = React.useState('');
   const [events, setEvents] = React.useState<NotificationEvent[]>(['failure', 'alert']);
   // The server's refusal of the typed destination: under the field (useFieldRefusal).
-  const {
-    message: refused,
-    refuse,
-    field,
-    line: refusalLine,
-    lineId: refusalId
-  } = useFieldRefusal();
+  const { refuse, refuseIfAbout, field, fieldProps, line: refusalLine } = useFieldRefusal();
   const targets = data?.targets ?? [];
   const failed = data?.failed ?? [];
 
@@ -61,9 +55,7 @@ export function NotificationsEditor({
       // Add, pressed, is disabled with the field emptied: the field takes the focus for the next.
       field.current?.focus();
     } catch (reason) {
-      if (fieldOf(reason) === 'destination') {
-        refuse(asError(reason).message);
-      } else {
+      if (!refuseIfAbout(reason, 'destination')) {
         setError(asError(reason).message);
       }
     }
@@ -131,12 +123,11 @@ export function NotificationsEditor({
         </select>
         <input
           ref={field}
+          {...fieldProps}
           className="jp-mod-styled"
           aria-label={trans.__('Notification destination')}
           placeholder={channel === 'webhook' ? 'https://…' : 'name@example.org'}
           value={destination}
-          aria-invalid={refused !== null}
-          aria-describedby={refused !== null ? refusalId : undefined}
           onChange={event => {
             setDestination(event.target.value);
             refuse(null);
@@ -149,11 +140,7 @@ export function NotificationsEditor({
         >
           {trans.__('Add')}
         </Button>
-        {refused !== null && (
-          <p id={refusalId} ref={refusalLine} className="jp-nbtools-FieldError">
-            {refused}
-          </p>
-        )}
+        {refusalLine}
       </form>
       <fieldset className="jp-nbtools-Notifications-events">
         <legend>{trans.__('Notify on')}</legend>

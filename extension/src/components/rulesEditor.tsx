@@ -2,7 +2,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { addRule, asError, fieldOf, listRules, removeRule } from '../api';
+import { addRule, asError, listRules, removeRule } from '../api';
 import type { AlertRule, LatestRunCheck } from '../api';
 import { useFieldRefusal } from './fieldRefusal';
 import { useJobData } from './useJobData';
@@ -65,13 +65,7 @@ export function RulesEditor({ jobId, latestRunId, trans }: IRulesEditorProps): R
   const { data: rules, error, setError, reload } = useJobData(listRules, jobId);
   const [text, setText] = React.useState('');
   // The server's refusal of the typed rule: under the field (useFieldRefusal).
-  const {
-    message: refused,
-    refuse,
-    field,
-    line: refusalLine,
-    lineId: refusalId
-  } = useFieldRefusal();
+  const { refuse, refuseIfAbout, field, fieldProps, line: refusalLine } = useFieldRefusal();
   // What each rule says of the latest run is read again once a newer run has finished.
   const readAt = React.useRef(latestRunId);
   React.useEffect(() => {
@@ -92,9 +86,7 @@ export function RulesEditor({ jobId, latestRunId, trans }: IRulesEditorProps): R
       field.current?.focus();
       reload();
     } catch (reason) {
-      if (fieldOf(reason) === 'text') {
-        refuse(asError(reason).message);
-      } else {
+      if (!refuseIfAbout(reason, 'text')) {
         setError(asError(reason).message);
       }
     }
@@ -149,6 +141,7 @@ export function RulesEditor({ jobId, latestRunId, trans }: IRulesEditorProps): R
       <form className="jp-nbtools-RuleForm" onSubmit={event => void submit(event)}>
         <input
           ref={field}
+          {...fieldProps}
           className="jp-mod-styled"
           aria-label={trans.__('New alert rule')}
           placeholder={trans.__('e.g. accuracy < 0.9')}
@@ -156,8 +149,6 @@ export function RulesEditor({ jobId, latestRunId, trans }: IRulesEditorProps): R
             'An alert rule, e.g. accuracy < 0.9, accuracy drops > 5% over 5, failed, late 26h'
           )}
           value={text}
-          aria-invalid={refused !== null}
-          aria-describedby={refused !== null ? refusalId : undefined}
           onChange={event => {
             setText(event.target.value);
             refuse(null);
@@ -166,11 +157,7 @@ export function RulesEditor({ jobId, latestRunId, trans }: IRulesEditorProps): R
         <Button type="submit" className="jp-mod-styled jp-mod-accept" disabled={!text.trim()}>
           {trans.__('Add rule')}
         </Button>
-        {refused !== null && (
-          <p id={refusalId} ref={refusalLine} className="jp-nbtools-FieldError">
-            {refused}
-          </p>
-        )}
+        {refusalLine}
       </form>
       {error && (
         <p role="alert" className="jp-nbtools-Error">

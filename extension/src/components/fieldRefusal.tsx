@@ -1,16 +1,22 @@
 import * as React from 'react';
 
+import { asError, fieldOf } from '../api';
+
 /** A field's refusal by the server, as `useFieldRefusal` keeps it. */
 export interface IFieldRefusal {
-  /** The server's reason, or `null` when the field is not refused. */
-  readonly message: string | null;
   /** Refuse the field with `message`, or clear the refusal (`null`: the field changed). */
   refuse(message: string | null): void;
+  /**
+   * Refuse the field with the server's `reason` when its error names the field `name`
+   * (`details.field`); whether it did (else the caller shows the error elsewhere).
+   */
+  refuseIfAbout(reason: unknown, name: string): boolean;
   /** Put it on the field. */
   readonly field: React.RefObject<HTMLInputElement>;
-  /** Put it on the line under the field that says the reason, whose id is `lineId`. */
-  readonly line: React.RefObject<HTMLParagraphElement>;
-  readonly lineId: string;
+  /** Spread on the field: invalid while refused, described by `line`. */
+  readonly fieldProps: { 'aria-invalid': boolean; 'aria-describedby': string | undefined };
+  /** The line to put under the field that says the reason; `null` while it is not refused. */
+  readonly line: React.ReactElement | null;
 }
 
 /**
@@ -31,11 +37,26 @@ export function useFieldRefusal(): IFieldRefusal {
       field.current?.focus({ preventScroll: true });
     }
   }, [refusal]);
+  const refuse = (message: string | null) => setRefusal(message === null ? null : { message });
   return {
-    message: refusal?.message ?? null,
-    refuse: message => setRefusal(message === null ? null : { message }),
+    refuse,
+    refuseIfAbout: (reason, name) => {
+      const about = fieldOf(reason) === name;
+      if (about) {
+        refuse(asError(reason).message);
+      }
+      return about;
+    },
     field,
-    line,
-    lineId
+    fieldProps: {
+      'aria-invalid': refusal !== null,
+      'aria-describedby': refusal !== null ? lineId : undefined
+    },
+    line:
+      refusal === null ? null : (
+        <p id={lineId} ref={line} className="jp-nbtools-FieldError">
+          {refusal.message}
+        </p>
+      )
   };
 }
