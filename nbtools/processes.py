@@ -3,7 +3,7 @@ a Python tool (pytest, pip) so that nothing it started outlives the command that
 and, unless told where, in a new empty directory; starting nbtools' own processes so that
 they import nothing from the directory they start in;
 giving a long-lived process's freed memory back to the system; ending this process without
-tearing the interpreter down.
+tearing the interpreter down; handling signals for a while (:func:`signal_handlers`).
 
 Kernels run in sessions of their own (jupyter_client starts them with ``setsid``), so a
 kernel's process group holds the kernel and whatever the notebook started. A child whose
@@ -20,11 +20,12 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import subprocess
+    from types import FrameType
 
 #: The program of nbtools' own processes (a scheduler's worker, the kernel zygote, the
 #: background lineage recorder, a service preview), ``python -c OWN_MODULE MODULE ARGS...``: it
@@ -303,3 +304,18 @@ def release_free_memory() -> None:
     except (AttributeError, OSError):
         return
     trim(0)
+
+
+@contextlib.contextmanager
+def signal_handlers(
+    handlers: Mapping[int, Callable[[int, FrameType | None], Any]],
+) -> Iterator[None]:
+    """While the block runs, each signal of ``handlers`` goes to its handler (``nbtools run``
+    cancelling its run, ``nbtools serve`` stopping gracefully); the handlers the signals had
+    before come back afterwards, whatever the block raised."""
+    previous = {number: _signal.signal(number, handler) for number, handler in handlers.items()}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            _signal.signal(number, handler)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from nbtools.cli.stopping import Stopped
+from nbtools.processes import signal_handlers
 
 if TYPE_CHECKING:
     from nbtools.jobs import Interrupt
@@ -87,13 +88,9 @@ class RunStops:
             received.append(signum)
             interrupt.request(f"nbtools run received {signal.Signals(signum).name}")
 
-        previous = {signum: signal.signal(signum, handle) for signum in STOP_SIGNALS}
-        self.interrupt = interrupt  # after: a stop before the handlers raised, as before
-        try:
+        with signal_handlers(dict.fromkeys(STOP_SIGNALS, handle)):
+            self.interrupt = interrupt  # after: a stop before the handlers raised, as before
             yield received
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
 
 
 def stopped_before_reading(command_line: Sequence[str]) -> str | None:

@@ -33,6 +33,7 @@ from nbtools.config import PURPOSE_VARIABLE
 from nbtools.cpus import check_per_cpu
 from nbtools.errors import InvalidInputError, NbtoolsError, PolicyRefusedError
 from nbtools.exiting import exit_now
+from nbtools.processes import signal_handlers
 from nbtools.serve.config import WORKERS_PER_CPU, ServeSettings, api_key
 from nbtools.settings import environment_variable
 from nbtools.unused_imports import allow_unused_imports
@@ -334,14 +335,11 @@ def stop_signals() -> Iterator[Stop]:
     is ignored (:meth:`Stop.hang_up`) unless uvicorn's supervisor of several workers takes it;
     the handlers they had before come back afterwards."""
     stop = Stop()
-    previous = {number: signal.signal(number, stop.handle) for number in STOP_SIGNALS}
+    handlers: dict[int, SignalHandler] = dict.fromkeys(STOP_SIGNALS, stop.handle)
     if HANGUP is not None:
-        previous[HANGUP] = signal.signal(HANGUP, stop.hang_up)
-    try:
+        handlers[HANGUP] = stop.hang_up
+    with signal_handlers(handlers):
         yield stop
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 def configure_logging() -> None:
