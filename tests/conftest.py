@@ -147,7 +147,7 @@ def run_python(code: str, **options: Any) -> subprocess.CompletedProcess[str]:
     )
 
 
-def opened_for_writing(fifo: Path, reader: subprocess.Popen[bytes]) -> int:
+def opened_for_writing(fifo: Path, reader: subprocess.Popen[Any]) -> int:
     """Open the named pipe ``fifo`` for writing once the process ``reader`` has opened it to
     read (it then waits in its read until something is written, or the pipe closes): a command
     held at a known point, for a signal to find it there. The descriptor."""

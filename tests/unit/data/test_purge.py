@@ -4,12 +4,10 @@ outputs' routes) agree with what was deleted."""
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from nbtools.jobs.retention import prune_runs
 from nbtools.jobs.run_files import run_dir
 from nbtools.project import Project
 from nbtools.store.base import utcnow
-from tests.conftest import NotebookFactory, make_notebook
+from tests.conftest import NotebookFactory, make_notebook, opened_for_writing
 from tests.purge_support import add_run, customers_project, nbtools
 
 
@@ -165,7 +163,9 @@ def test_a_purge_names_the_running_runs_that_used_the_data_and_fails(
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        writer = _held_open(hold, running)  # the kernel read the data, and waits on the pipe
+        writer = opened_for_writing(
+            hold, running
+        )  # the kernel read the data, and waits on the pipe
         try:
             unfinished = [r for r in dataset_usage(project, "customers") if r.run_id != ended]
             assert [(r.mode, r.status, r.files) for r in unfinished] == [("read", "running", {})]
@@ -200,16 +200,3 @@ import nbtools.data
 nbtools.data.path("customers")
 with open({hold!r}) as pipe:
     pipe.read()"""
-
-
-def _held_open(fifo: Path, process: subprocess.Popen[str]) -> int:
-    """``fifo`` opened for writing once its reader (a kernel of ``process``) opened it;
-    refused while no reader has (ENXIO). Fails if ``process`` ends first."""
-    while True:
-        try:
-            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError as error:
-            if error.errno != errno.ENXIO:
-                raise
-        assert process.poll() is None, process.stderr and process.stderr.read()
-        time.sleep(0.05)
