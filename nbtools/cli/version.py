@@ -87,7 +87,7 @@ def _notebooks(cli_ctx: CliContext, given: tuple[str, ...]) -> list[str]:
         return list(given)
     from nbtools.export import notebook_paths
 
-    found = notebook_paths([root / path for path in given], field="notebooks")
+    found = notebook_paths([root / path for path in given])  # refusals name NOTEBOOKS
     return [path.relative_to(root).as_posix() for path in found]
 
 
