@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -133,9 +134,6 @@ def test_prepare_only_with_report_mode_hides_the_inputs_too(
     assert [c["metadata"]["jupyter"]["source_hidden"] for c in code] == [True, True, True]
 
 
-MARKER = "nbtools-test-kernel-that-never-starts"
-
-
 def processes(mentioning: str) -> list[str]:
     """``ps``'s lines (``PID ARGS``) of the processes whose command line has ``mentioning``."""
     listed = subprocess.run(
@@ -150,25 +148,29 @@ def first_pid(mentioning: str, found: list[int], stop: threading.Event) -> None:
         found.extend(int(line.split()[0]) for line in processes(mentioning)[:1])
 
 
-def mute_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Install kernel ``mute``, whose process never answers (it sleeps)."""
+def mute_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Install kernel ``mute``, whose process never answers (it sleeps); the marker on its
+    command line, this test's own: a test running at the same time on another worker (or in
+    another checkout on this machine) has its own mute kernels, which ``ps`` lists too."""
+    marker = f"nbtools-test-kernel-that-never-starts-{uuid.uuid4().hex}"
     spec = tmp_path / "jupyter" / "kernels" / "mute"
     spec.mkdir(parents=True)
-    argv = [sys.executable, "-c", "import time; time.sleep(100000)", MARKER, "{connection_file}"]
+    argv = [sys.executable, "-c", "import time; time.sleep(100000)", marker, "{connection_file}"]
     spec.joinpath("kernel.json").write_text(
         json.dumps({"argv": argv, "display_name": "mute", "language": "python"})
     )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    return marker
 
 
 def test_a_kernel_that_never_starts_fails_the_run_after_start_timeout_and_is_killed(
     tmp_path: Path, notebook_factory: NotebookFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    mute_kernel(tmp_path, monkeypatch)
+    marker = mute_kernel(tmp_path, monkeypatch)
     notebook_factory("nb.ipynb", CELLS)
     found: list[int] = []
     stop = threading.Event()
-    watcher = threading.Thread(target=first_pid, args=(MARKER, found, stop))
+    watcher = threading.Thread(target=first_pid, args=(marker, found, stop))
     watcher.start()
     try:
         result = nbtools(
@@ -181,7 +183,7 @@ def test_a_kernel_that_never_starts_fails_the_run_after_start_timeout_and_is_kil
     # killed, with its session, before the command returned: neither the kernel nor a
     # detached shell left to kill its group later
     assert found, "the kernel never ran"
-    assert processes(MARKER) == []
+    assert processes(marker) == []
     assert processes(f"kill -KILL -{found[0]}") == []
     model = json.loads(result.stdout)
     assert model["status"] == "failed"
