@@ -29,7 +29,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -62,8 +61,6 @@ FORK_TIMEOUT_SECONDS = 60.0
 #: Seconds :meth:`Zygote.close` waits for a request in progress before it kills the zygote
 #: that request waits for (a zygote answers in milliseconds; one that does not has hung).
 CLOSE_WAIT_SECONDS = 2.0
-#: Times a kernel's exit code is asked of its zygote (20 ms apart) before it counts as unknown.
-EXIT_CODE_TRIES = 10
 
 
 def fingerprint(packages: Iterable[str] = PRELOADED) -> tuple[tuple[str, int, int, int], ...]:
@@ -158,8 +155,10 @@ class Zygote:
         raise OSError("the kernel zygote exited before it forked a kernel")
 
     def exit_code(self, zygote: int, pid: int) -> int | None:
-        """The exit code of kernel ``pid`` as reaped by zygote ``zygote`` (None: unknown, e.g.
-        that zygote is gone)."""
+        """The exit code of kernel ``pid`` as reaped by zygote ``zygote``, asked once the
+        kernel is seen ended (a zombie, or gone): one whose other threads are still ending is
+        waited for (:mod:`nbtools.zygote_process`). None: unknown (that zygote is gone, the
+        code was asked before, or the kernel still runs)."""
         with self._lock:
             for process in [*self._retired, *([self._process] if self._process else [])]:
                 if process.pid == zygote and process.poll() is None:
@@ -358,12 +357,7 @@ def _provisioner_class() -> Any:
             was killed or exits with it)."""
             code = None
             if self.zygote is not None and self._zygote_process is not None:
-                # A kernel seen ended may not be reaped yet: ask again, briefly.
-                for _ in range(EXIT_CODE_TRIES):
-                    code = self.zygote.exit_code(self._zygote_process.pid, self._child.pid)
-                    if code is not None or not alive(self._zygote_process):
-                        break
-                    time.sleep(0.02)
+                code = self.zygote.exit_code(self._zygote_process.pid, self._child.pid)
             return -signal.SIGKILL if code is None else code
 
         async def wait(self) -> int | None:

@@ -13,8 +13,14 @@ systemd's stop reach it with its owner, which stops it).
 
 Protocol (JSON lines): the owner writes ``{"argv", "env", "cwd", "output"}`` and reads
 ``{"pid"}`` or ``{"error"}``; ``{"exit": PID}`` reads ``{"code"}``, the exit code of a kernel
-the zygote reaped (null if unknown); ``{"retire": true}`` lets the zygote exit once its last
-kernel has.
+the zygote reaped (null if unknown, or still running); ``{"retire": true}`` lets the zygote
+exit once its last kernel has.
+
+A kernel is seen ended (``ps``, :mod:`psutil`: a zombie) as soon as its main thread has
+exited, while its other threads (ipykernel's heartbeat, IOPub, control) may still be ending:
+until they have, it cannot be reaped. Asked for the code of such a kernel, the zygote waits
+for that end and reaps it (:func:`_exiting`), instead of answering null for a kernel its asker
+saw end.
 """
 
 from __future__ import annotations
@@ -88,21 +94,34 @@ def serve() -> None:
     codes: dict[int, int] = {}  # exit codes of reaped kernels, until asked for
     retiring = False
 
+    def reaped(pid: int, status: int) -> None:
+        if pid in children:
+            children.discard(pid)
+            codes[pid] = os.waitstatus_to_exitcode(status)
+            if len(codes) > KEPT_EXIT_CODES:
+                del codes[next(iter(codes))]
+
     def reap(*_: object) -> None:
         while True:
             try:
-                pid, code = os.waitpid(-1, os.WNOHANG)
+                pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 break
             if pid == 0:
                 break
-            if pid in children:
-                children.discard(pid)
-                codes[pid] = os.waitstatus_to_exitcode(code)
-                if len(codes) > KEPT_EXIT_CODES:
-                    del codes[next(iter(codes))]
+            reaped(pid, status)
         if retiring and not children:
             os._exit(0)
+
+    def exit_code(pid: int) -> int | None:
+        """Kernel ``pid``'s exit code, once reaped; one whose main thread has exited is
+        waited for (its other threads are ending), one still running is not."""
+        reap()  # a kernel that has just ended may still wait for its SIGCHLD's handler
+        if pid in children and _exiting(pid):
+            # a handler run meanwhile (its signal came before the block) reaped it: recorded
+            with contextlib.suppress(ChildProcessError):
+                reaped(*os.waitpid(pid, 0))
+        return codes.pop(pid, None)
 
     signal.signal(signal.SIGCHLD, reap)
     for line in sys.stdin.buffer:
@@ -112,8 +131,12 @@ def serve() -> None:
             reap()
             continue
         if "exit" in request:
-            reap()  # a kernel that has just ended may still wait for its SIGCHLD's handler
-            replies.write(json.dumps({"code": codes.pop(request["exit"], None)}).encode() + b"\n")
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+            try:
+                code = exit_code(request["exit"])
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+            replies.write(json.dumps({"code": code}).encode() + b"\n")
             continue
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
         try:
@@ -131,6 +154,19 @@ def serve() -> None:
     for pid in list(children):
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
+
+
+def _exiting(pid: int) -> bool:
+    """Whether process ``pid``'s main thread has exited (its state a zombie's, ``Z``, or dead,
+    ``X``): a kernel's does as the whole process ends (its interpreter's exit, ``os._exit``,
+    a signal), which takes its other threads with it, so it is reapable once they are gone.
+    False where ``/proc`` cannot tell (another system, or the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            state = stat.read().rpartition(b")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state in (b"Z", b"X")
 
 
 def _fork(request: dict[str, Any], replies: IO[bytes]) -> int:

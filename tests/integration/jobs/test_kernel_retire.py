@@ -6,7 +6,6 @@ grace (SIGKILL) meanwhile."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import psutil
@@ -61,7 +60,7 @@ def test_a_retired_kernel_exits_by_itself_running_its_exit_handlers(
             wait_until(lambda pid=pid: gone(pid), f"kernel {pid} to end", timeout=2 * GRACE)
             if forked:  # its zygote reaped it
                 assert kernels.zygote is not None
-                codes.append(_reaped(kernels.zygote, parent.pid, pid))
+                codes.append(kernels.zygote.exit_code(parent.pid, pid))
             else:
                 assert process is not None
                 codes.append(process.wait())
@@ -69,15 +68,6 @@ def test_a_retired_kernel_exits_by_itself_running_its_exit_handlers(
         kernels.close()  # (which kills a zygote's kernels still running)
     assert codes == [0] * KERNELS  # none killed (-9) at the grace
     assert [mark.exists() for mark in marks] == [True] * KERNELS  # their exit handlers ran
-
-
-def _reaped(zygote: Zygote, zygote_pid: int, pid: int) -> int | None:
-    """The exit code of kernel ``pid`` as its zygote reaped it: a kernel seen ended (its main
-    thread a zombie) may not be reaped yet while its other threads end."""
-    deadline = time.monotonic() + 10
-    while (code := zygote.exit_code(zygote_pid, pid)) is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return code
 
 
 #: A cell that ends 0.4 s past a one-second cell timeout: soon enough for a kernel asked to shut

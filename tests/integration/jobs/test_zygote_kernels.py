@@ -10,6 +10,7 @@ import resource
 import signal
 import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -317,6 +318,47 @@ def test_a_kernel_out_of_file_descriptors_says_so_in_one_line(
         f"nbtools: kernel {failed} failed: Too many open files. Start fewer workers "
         "(JobsSettings.workers) or raise the system limit it hit (ulimit).\n"
     )
+
+
+#: A stand-in for ``ipykernel_launcher`` (the zygote runs the one in the kernel's directory, as
+#: ``-m`` would): its main thread exits while another thread lives on until the named pipe
+#: ``release`` is closed, then ends the process with code 3.
+OUTLIVES_ITS_MAIN_THREAD = """\
+import ctypes, os, threading
+def linger():
+    with open('release') as release:
+        release.read()
+    os._exit(3)
+threading.Thread(target=linger).start()
+ctypes.CDLL(None).pthread_exit(None)
+"""
+
+
+def test_a_kernel_seen_ended_while_its_other_threads_end_is_answered_its_exit_code(
+    tmp_path: Path,
+) -> None:
+    """A kernel is seen ended (a zombie) once its main thread has exited; its zygote can reap
+    it only once its other threads (ipykernel's heartbeat, IOPub, control) have too. Asked in
+    between, the zygote answered null, so the run's kernel counted as killed (-9), and the
+    out-of-descriptors test above failed now and then under load: it waits for that end."""
+    (tmp_path / "ipykernel_launcher.py").write_text(OUTLIVES_ITS_MAIN_THREAD)
+    os.mkfifo(tmp_path / "release")
+    zygote = Zygote()
+    try:
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / "k.json")]
+        kernel = zygote.fork(argv, dict(os.environ), str(tmp_path), str(tmp_path / "k.output"))
+        forker = zygote_of(kernel)
+        wait_until(lambda: gone(kernel), "the kernel's main thread to exit")
+        with ThreadPoolExecutor(1) as asking:
+            asked = asking.submit(zygote.exit_code, forker, kernel)
+            wait_until(
+                lambda: asked.done() or Path(f"/proc/{forker}/wchan").read_text() == "do_wait",
+                "an answer, or the zygote waiting for its kernel",
+            )
+            os.close(os.open(tmp_path / "release", os.O_WRONLY))  # the thread left ends
+            assert asked.result() == 3
+    finally:
+        zygote.close()
 
 
 def test_a_kernel_out_of_file_descriptors_fails_its_start_saying_why_and_what_to_do(
