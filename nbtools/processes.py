@@ -204,7 +204,9 @@ def stop_watched() -> None:
 
 def _stop_watched(process: subprocess.Popen[str]) -> None:
     """SIGINT to ``process``'s group; what is left of it after :data:`CLEAN_UP_SECONDS` (or
-    at once, when a second stop cuts the wait short), SIGKILL."""
+    at once, when a second stop cuts the wait short), SIGKILL; ``process`` is reaped before
+    this returns (on Ctrl-C, ``subprocess`` itself waits for a child a quarter of a second
+    only: one killed later was left a zombie, there when the command had exited)."""
     import subprocess
 
     try:
@@ -216,6 +218,7 @@ def _stop_watched(process: subprocess.Popen[str]) -> None:
     finally:  # also when a second stop interrupts the wait
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, _signal.SIGKILL)
+        process.wait()
 
 
 def kill_tree(pid: int | None, groups: Iterable[int] = ()) -> None:

@@ -410,7 +410,7 @@ def test_a_stopped_extraction_leaves_no_test_process_or_scratch_behind(
         start_new_session=True,  # Ctrl-C reaches the terminal's whole foreground group
     )
     deadline = time.monotonic() + 120
-    while not started.exists():
+    while not started.exists() or not started.read_text():  # made, then written
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the package's test never started"
         time.sleep(0.05)
@@ -427,10 +427,7 @@ def test_a_stopped_extraction_leaves_no_test_process_or_scratch_behind(
         assert process.returncode == 130
         assert "nbtools: stopped by Ctrl-C." in stderr
     assert "Traceback" not in stderr
-    deadline = time.monotonic() + 10
-    while psutil.pid_exists(test_pid) and psutil.Process(test_pid).status() != "zombie":
-        assert time.monotonic() < deadline, "the test process outlived nbtools"
-        time.sleep(0.05)
+    assert not psutil.pid_exists(test_pid)  # stopped, and reaped by nbtools before it exited
     assert list(scratch.iterdir()) == []  # the tests' scratch directory is gone
 
 
@@ -447,7 +444,7 @@ def test_tests_over_the_time_limit_are_stopped_with_what_they_started(
     with pytest.raises(CheckFailedError, match="The tests took longer than 5 s: every process"):
         run_extract(ExtractRequest(nb, tmp_path / "out", mode="write", test=True))
     test_pid = int(started.read_text())
-    assert not psutil.pid_exists(test_pid) or psutil.Process(test_pid).status() == "zombie"
+    assert not psutil.pid_exists(test_pid)  # stopped, and reaped by run_extract
 
 
 def test_a_folder_given_as_the_notebook_is_said_to_be_one(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -204,6 +205,37 @@ def test_a_stopped_tool_gets_ctrl_c_and_a_grace_to_clean_up_then_it_is_killed(
     else:
         assert sorted(path.name[:5] for path in scratch.iterdir()) == ["pid", "tool-"]
         assert took >= 5 + CLEAN_UP_SECONDS - 0.1  # given its grace, then killed
+
+
+def test_a_tool_stopped_by_ctrl_c_is_reaped_before_the_interrupt_goes_on(tmp_path: Path) -> None:
+    """Ctrl-C while a tool that ignores it runs: the tool is killed after its grace, and
+    reaped before the KeyboardInterrupt goes on. It was left a zombie (``subprocess`` waits
+    for a child a quarter of a second only on Ctrl-C), so ``nbtools extract --test`` stopped
+    by Ctrl-C exited before its tests' process was reaped: one check of that process found it
+    a zombie, the next found it gone (reaped by init meanwhile), and raised."""
+    (tmp_path / "cleaner.py").write_text(CLEANER)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    pid, ended = scratch / "pid", threading.Event()
+
+    def interrupt_once_it_runs() -> None:  # as Ctrl-C interrupts this process's main thread
+        while not pid.exists() or not pid.read_text():  # (made, then written)
+            if ended.wait(0.05):
+                return
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    interrupting = threading.Thread(target=interrupt_once_it_runs)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # xdist's may differ
+    try:
+        interrupting.start()
+        with pytest.raises(KeyboardInterrupt):
+            run_watched([sys.executable, "-m", "cleaner", str(scratch), "ignore"], cwd=tmp_path)
+    finally:
+        ended.set()
+        interrupting.join()
+        signal.signal(signal.SIGINT, previous)
+    with pytest.raises(ChildProcessError):  # not a zombie of this process's: reaped
+        os.waitpid(int(pid.read_text()), os.WNOHANG)
 
 
 def test_a_supervised_command_ends_as_its_command_does() -> None:
