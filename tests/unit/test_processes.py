@@ -20,7 +20,6 @@ import pytest
 
 from nbtools.processes import (
     CLEAN_UP_SECONDS,
-    alive,
     kill_tree,
     own_module_command,
     release_free_memory,
@@ -121,7 +120,7 @@ def started_sleeper(tmp_path: Path, parent: str) -> tuple[subprocess.Popen[bytes
 
 def gone(pids: list[int], within: float) -> bool:
     deadline = time.monotonic() + within
-    while any(alive(psutil.Process(pid)) for pid in pids if psutil.pid_exists(pid)):
+    while any(running(pid) for pid in pids):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)

@@ -14,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 from sqlalchemy import select
 
@@ -35,6 +34,7 @@ from tests.integration.jobs.conftest import (
     WAITS_FOR_GO,
     Running,
     dask_scheduler,
+    gone,
     wait_for,
 )
 
@@ -169,7 +169,7 @@ def test_cancel_and_timeout_stop_the_kernel_on_the_worker(
     request_cancel(dask_project.store, run.id)
     cancelled = wait_for(dask_project, run.id, lambda r: r.finished_at is not None)
     assert cancelled.status == "cancelled"
-    assert not psutil.pid_exists(kernel_pid) or psutil.Process(kernel_pid).status() == "zombie"
+    assert gone(kernel_pid)
 
     slow = queue_run(dask_project, "sleep.ipynb", {}, timeout_seconds=2)
     timed_out = wait_for(dask_project, slow.id, lambda r: r.finished_at is not None)

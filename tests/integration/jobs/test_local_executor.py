@@ -9,7 +9,6 @@ import signal
 import uuid
 from pathlib import Path
 
-import psutil
 import pytest
 
 from nbtools.jobs.cancel import request_cancel
@@ -25,6 +24,7 @@ from tests.conftest import NotebookFactory, plant
 from tests.integration.jobs.conftest import (
     WAITS_FOR_GO,
     DoneLog,
+    gone,
     own_executor,
     processes_with,
     request,
@@ -105,7 +105,7 @@ def test_cancel_stops_a_running_run_and_its_kernel(
     kernel_pid = int((project.root / "kernel.pid").read_text())
     request_cancel(project.store, run.id)
     assert done_log.wait(run.id) == "cancelled"
-    assert not psutil.pid_exists(kernel_pid) or psutil.Process(kernel_pid).status() == "zombie"
+    assert gone(kernel_pid)
 
 
 def test_a_killed_worker_is_reported_and_replaced(
@@ -140,10 +140,10 @@ def test_a_broken_or_missing_notebook_fails_its_run_and_others_go_on(
     done_log: DoneLog,
 ) -> None:
     notebook_factory("fine.ipynb", [("code", "1 + 1", [])])
-    gone = notebook_factory("gone.ipynb", [("code", "1 + 1", [])])
+    missing = notebook_factory("gone.ipynb", [("code", "1 + 1", [])])
     broken = notebook_factory("broken.ipynb", [("code", "1 + 1", [])])
     runs = [queue_run(project, name, {}) for name in ("gone.ipynb", "broken.ipynb", "fine.ipynb")]
-    gone.unlink()
+    missing.unlink()
     broken.write_text('{"nbformat": 4, "cells": [')
     for run in runs:
         executor.submit(request(project, run.id))

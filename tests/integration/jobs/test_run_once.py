@@ -8,13 +8,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 from click.testing import CliRunner
 
 from nbtools.cli.app import cli
 from tests.conftest import NotebookFactory, nbtools, run_python
-from tests.integration.jobs.conftest import SAYS_AND_DIES, processes_with, spawner
+from tests.integration.jobs.conftest import SAYS_AND_DIES, gone, processes_with, spawner
 
 pytestmark = pytest.mark.slow
 
@@ -162,7 +161,7 @@ def test_timeout_kills_the_kernel_and_its_children(
     assert model["status"] == "timed_out"
     assert "timeout of 2 s" in model["error"]["message"]
     child = int((tmp_path / "child.pid").read_text())
-    assert not psutil.pid_exists(child) or psutil.Process(child).status() == "zombie"
+    assert gone(child)
     said = nbtools(tmp_path, "run", "nb.ipynb", "--timeout", "1")
     assert said.exit_code == 1
     assert said.stderr.endswith("Error: Run 2 timed out.\n")  # as its alert says it
