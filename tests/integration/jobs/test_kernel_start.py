@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -415,7 +416,8 @@ def test_a_silent_kernel_fails_its_start_at_a_timeout_under_a_second(
     (tmp_path / "mute_kernel.py").write_text("import time\ntime.sleep(100000)\n")
     spec = tmp_path / "jupyter" / "kernels" / "mute"
     spec.mkdir(parents=True)
-    argv = [sys.executable, "-m", "mute_kernel", "-f", "{connection_file}"]
+    marker = f"nbtools-test-{uuid.uuid4().hex}"  # this test's kernel, not another checkout's
+    argv = [sys.executable, "-m", "mute_kernel", "-f", "{connection_file}", marker]
     spec.joinpath("kernel.json").write_text(
         json.dumps({"argv": argv, "display_name": "mute", "env": {"PYTHONPATH": str(tmp_path)}})
     )
@@ -427,4 +429,4 @@ def test_a_silent_kernel_fails_its_start_at_a_timeout_under_a_second(
     finally:
         kernels.close()
     assert failed.value.message == "kernel `mute` did not start within 0.25 s."
-    assert processes_with("mute_kernel") == []
+    assert processes_with(marker) == []
