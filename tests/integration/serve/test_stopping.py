@@ -39,6 +39,19 @@ def test_a_stop_does_not_wait_for_a_call_past_the_time_limit(
     assert "Exception ignored" not in service.output
 
 
+def read_by_the_service(client: socket.socket) -> bool:
+    """Whether the service has read all that ``client`` sent it: the service's end of their
+    connection (in /proc/net/tcp, from the service's port to the client's) holds nothing
+    unread. Before, the stop came half a second after the request was sent, read or not."""
+    client_port, service_port = client.getsockname()[1], client.getpeername()[1]
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        _, local, remote, _, queues, *_ = line.split()
+        ports = (int(local.rsplit(":", 1)[1], 16), int(remote.rsplit(":", 1)[1], 16))
+        if ports == (service_port, client_port):
+            return int(queues.split(":")[1], 16) == 0
+    return False
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_client_stalled_in_its_request_holds_a_stop_only_until_the_shutdown_timeout(
     scorer_package: Path, serve: Serve, workers: str
@@ -53,7 +66,10 @@ def test_a_client_stalled_in_its_request_holds_a_stop_only_until_the_shutdown_ti
             b"POST /predict HTTP/1.1\r\nHost: service\r\nContent-Type: application/json\r\n"
             b"Content-Length: 100\r\n\r\n{"
         )
-        time.sleep(0.5)  # for the worker to read it: the request is in flight
+        deadline = time.monotonic() + 60
+        while not read_by_the_service(stalled):  # then the request is in flight
+            assert time.monotonic() < deadline, "the service never read the request"
+            time.sleep(0.05)
         service.process.send_signal(signal.SIGTERM)
         service.output, _ = service.process.communicate(timeout=30)
     assert service.process.returncode == 0, service.output
