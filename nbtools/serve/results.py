@@ -31,10 +31,18 @@ class InvalidResultError(NbtoolsError):
 
 def _default(value: Any) -> Any:
     """JSON for common non-JSON results: numpy scalars (``numpy.longdouble`` as a float: its
-    ``tolist()`` is itself) and arrays; else as pydantic writes it, which is what the OpenAPI
+    ``tolist()`` is itself) and arrays, their dates and times of any unit as Python's (numpy
+    gives nanoseconds as an integer); else as pydantic writes it, which is what the OpenAPI
     document built from the return annotation says: pydantic models, dataclasses, sets, dates
     and times (ISO 8601 text), ``Decimal`` and ``UUID`` as text, an ``Enum`` as its value,
-    ``bytes`` as UTF-8 text."""
+    ``bytes`` as UTF-8 text. A missing time (``NaT``) has no JSON form, as a NaN has none."""
+    dtype = getattr(value, "dtype", None)
+    kind = getattr(dtype, "kind", "")
+    if kind in ("M", "m"):  # numpy's datetime64, timedelta64
+        if _holds_nat(value):
+            raise TypeError(_not_json(value))
+        if str(dtype).endswith(_FINER_THAN_PYTHON):  # to microseconds, Python's finest
+            value = value.astype(("datetime64" if kind == "M" else "timedelta64") + "[us]")
     plain = plain_scalar(value)
     if plain is not value:
         return plain
@@ -47,10 +55,39 @@ def _default(value: Any) -> Any:
         raise TypeError(_not_json(value)) from None
 
 
+#: The units of numpy's datetime64 and timedelta64 finer than Python's (whose ``tolist()``
+#: gives an integer of them).
+_FINER_THAN_PYTHON = ("[ns]", "[ps]", "[fs]", "[as]")
+
+
+def _holds_nat(value: Any) -> bool:
+    """Whether ``value`` is or holds a missing time: pandas' ``NaT``, numpy's."""
+    if type(value).__name__ == "NaTType":
+        return True
+    if getattr(getattr(value, "dtype", None), "kind", "") not in ("M", "m"):
+        return False
+    import numpy  # a value of a numpy dtype: numpy is there
+
+    return bool(numpy.isnat(numpy.asarray(value)).any())
+
+
 def _not_json(value: Any, at: str = "") -> str:
     """What the function returned that JSON has no form for (``at``: where, `` at a.1``)."""
+    if isinstance(value, (bytes, bytearray)):
+        return (
+            f"the function returned bytes{at} that are not UTF-8 text, which JSON cannot "
+            "carry: it should return text (such as base64 for binary data)"
+        )
+    if _holds_nat(value):
+        return (
+            f"the function returned a missing time (NaT){at}, which JSON cannot carry: it "
+            "should return None for no time"
+        )
     kind = type(value).__name__
-    return f"the function returned an object of type {kind}{at}, which is not JSON data"
+    hint = ""
+    if callable(getattr(value, "to_dict", None)):  # a pandas DataFrame
+        hint = ": it should return its data, such as to_dict(orient='records') gives"
+    return f"the function returned an object of type {kind}{at}, which is not JSON data{hint}"
 
 
 def _place_without_form(value: Any) -> tuple[Place, Any] | None:

@@ -95,3 +95,59 @@ def test_a_result_holding_itself_is_a_circular_reference_in_pieces_too() -> None
 )
 def test_only_a_result_of_more_than_64_kib_is_large(value: Any, large: bool) -> None:
     assert is_large(value) is large
+
+
+def test_numpy_times_of_any_unit_are_iso_text_as_python_s_are() -> None:
+    """A datetime64 in nanoseconds (pandas' unit) was written as an integer of them."""
+    when = np.datetime64("2026-01-02T03:04:05.123456789")
+    column = np.array(["2026-01-02", "2026-01-03"], dtype="datetime64[ns]")
+    assert result_json({"at": when, "days": column, "d": np.datetime64("2026-01-02")}) == (
+        b'{"at": "2026-01-02T03:04:05.123456", "days": ["2026-01-02T00:00:00", '
+        b'"2026-01-03T00:00:00"], "d": "2026-01-02"}'
+    )
+    assert result_json(np.timedelta64(90_000_000_000, "ns")) == b'"PT1M30S"'
+    large = np.arange(100_000).astype("datetime64[ns]")
+    assert b"".join(large_result_json(large)) == result_json(large)
+    assert result_json(large)[:30] == b'["1970-01-01T00:00:00", "1970-'
+
+
+@pytest.mark.parametrize(
+    ("value", "field", "said"),
+    [
+        ({"at": [np.datetime64("NaT")]}, "at.0", "a missing time (NaT) at at.0"),
+        ({"at": np.array(["2026-01-02", "NaT"], dtype="datetime64[ns]")}, "at", "(NaT) at at"),
+        ({"raw": b"\xff"}, "raw", "bytes at raw that are not UTF-8 text"),
+    ],
+    ids=["nat", "nat-array", "bytes"],
+)
+def test_a_value_json_cannot_carry_is_named_for_what_it_is(
+    value: Any, field: str, said: str
+) -> None:
+    """A NaT was sent as null from numpy (a caller took it for an answer) and refused as an
+    'object of type NaTType' from pandas; bytes not UTF-8 as 'an object of type bytes'."""
+    with pytest.raises(InvalidResultError) as refused:
+        result_json(value)
+    assert refused.value.details["field"] == field
+    assert said in refused.value.message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.append(np.arange(200_000, dtype=np.float64), np.nan),
+        [*ROWS, {"at": np.datetime64("NaT")}],
+        {"rows": ROWS, "raw": b"\xff"},
+    ],
+    ids=["nan-array", "nat", "bytes"],
+)
+def test_a_large_result_with_a_value_json_cannot_carry_is_the_error_written_whole(
+    value: Any,
+) -> None:
+    with pytest.raises(InvalidResultError) as whole:
+        result_json(value)
+    with pytest.raises(InvalidResultError) as pieces:
+        large_result_json(value)
+    assert (pieces.value.message, pieces.value.details) == (
+        whole.value.message,
+        whole.value.details,
+    )
