@@ -1,20 +1,23 @@
 """A served function's result as the JSON of its reply, or :class:`InvalidResultError`
 saying why JSON cannot carry it (a 500 ``invalid-result``: :mod:`nbtools.serve.app`).
 
-A large result (:func:`is_large`: its JSON estimated over :data:`LARGE_RESULT_BYTES`) is
+A large result (:func:`is_large`: its JSON measured over :data:`LARGE_RESULT_BYTES`) is
 written in a worker thread by :func:`large_result_json`, in pieces: Python's JSON encoder is C
 code that holds the GIL until it is done, so in a thread as on the event loop a 44 MB result
 held every other request (``/health`` too) for the half second it took. Each piece is one
-call of it over a part estimated at :data:`PIECE_BYTES` at most (a slice of a list, some of a
-dict's items, a slice of a long text), and between two of them the event loop takes the GIL
-and answers. The text is the same as :func:`result_json` writes, and so are the errors.
+call of it over a part measured at :data:`PIECE_BYTES` at most (items of a list or a dict, a
+slice of an array, of a long text), and between two of them the event loop takes the GIL
+and answers. The measure (:func:`_measure`) reads every value up to its bound, never a
+sample, so a large value cannot hide where a sample did not look. The text is the same as
+:func:`result_json` writes, and so are the errors.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from itertools import islice
+import sys
+from collections.abc import Callable, Collection, Generator, Iterator
+from itertools import chain, compress, islice
 from typing import Any, TypeVar
 
 from pydantic_core import to_jsonable_python
@@ -110,15 +113,22 @@ def _place_without_form(value: Any) -> tuple[Place, Any] | None:
 
 T = TypeVar("T")
 
-#: A result whose JSON is estimated over this many bytes is written in a worker thread, in
+#: A result whose JSON is measured over this many bytes is written in a worker thread, in
 #: pieces (:func:`large_result_json`); a smaller one on the event loop, at once.
 LARGE_RESULT_BYTES = 64 * 1024
-#: What one piece of a large result is estimated to hold at most: one call of the C encoder,
+#: What one piece of a large result is measured to hold at most: one call of the C encoder,
 #: which holds the GIL for it (a millisecond or two).
 PIECE_BYTES = 128 * 1024
-#: How many items of a container the estimate reads (spread over it), and how many values
-#: it reads in all, whatever the result's size.
-SAMPLED, READ = 8, 256
+#: How many items the first piece of a list or dict takes; each next one takes twice as many
+#: while the last was under half of :data:`PIECE_BYTES`, half as many once it was over.
+FIRST_ITEMS = 64
+#: A container of this many items at most has them measured one by one (cheaper for so few).
+FEW = 8
+
+#: The types :func:`_measure` counts as one number each, without looking at them one by one.
+_NUMBERS = frozenset({int, float, bool, type(None)})
+_TEXT_OR_NUMBERS = _NUMBERS | {str}
+_IS_TEXT = frozenset({str}).__contains__
 
 #: The encoder of :func:`result_json` (one, made once: its options never change).
 _ENCODER = json.JSONEncoder(default=_default, allow_nan=False, ensure_ascii=False)
@@ -156,42 +166,99 @@ def _in_parts(value: Any) -> list[bytes]:
 
 
 def is_large(value: Any) -> bool:
-    """Whether ``value``'s JSON is estimated over :data:`LARGE_RESULT_BYTES`."""
-    return _estimate(value, [READ]) > LARGE_RESULT_BYTES
+    """Whether ``value``'s JSON is measured over :data:`LARGE_RESULT_BYTES`."""
+    return _measure(value, LARGE_RESULT_BYTES) > LARGE_RESULT_BYTES
 
 
-def _estimate(value: Any, left: list[int]) -> int:
-    """About how many bytes ``value``'s JSON takes, read from :data:`SAMPLED` items of each
-    container (spread over it) and :data:`READ` values in all (``left``: how many more): as
-    cheap for a result of megabytes as for one number, and close enough to tell them apart."""
-    left[0] -= 1
-    if isinstance(value, str):
-        return len(value) + 2
-    if value is None or isinstance(value, (bool, int, float)):
-        return 8
-    if isinstance(value, (dict, list, tuple)):
-        count = len(value)
-        if not count or left[0] <= 0:
-            return 2 + count * 10
-        if isinstance(value, dict):
-            keyed = list(islice(value.items(), SAMPLED))
-            each = sum(len(str(key)) + 4 + _estimate(item, left) for key, item in keyed)
-            return 2 + count * each // len(keyed)
-        read = value[:: max(1, count // SAMPLED)][:SAMPLED]
-        return 2 + count * sum(_estimate(item, left) + 2 for item in read) // len(read)
-    size = getattr(value, "size", None)  # a numpy array
-    if isinstance(size, int) and isinstance(getattr(value, "ndim", None), int):
-        return 2 + size * 20
-    fields = getattr(value, "__dict__", None)  # a dataclass, a pydantic model
-    return _estimate(fields, left) if isinstance(fields, dict) else 64
+def _measure(value: Any, bound: int) -> int:
+    """About how many bytes ``value``'s JSON takes, reading every value it holds until the
+    count passes ``bound`` (then a number over it): a large value cannot hide where a sample
+    would not look (a dict's 21st key), and a result of gigabytes costs no more to measure
+    than one of ``bound`` bytes. The items of a list, tuple, set or dict are read a level at
+    a time in C (:func:`_level`), one by one only where they hold more than numbers and text;
+    a numpy array is measured by its size, another object by its fields (a dataclass, a
+    pydantic model), or as 64 bytes."""
+    total, left = 0, [value]
+    while left and total <= bound:
+        item = left.pop()
+        if isinstance(item, (str, bytes, bytearray)):
+            total += len(item) + 2
+        elif isinstance(item, (int, float)) or item is None:
+            total += 8
+        elif isinstance(item, (dict, list, tuple, set, frozenset)):
+            total += _level(item, left, bound - total)
+        elif isinstance(getattr(item, "ndim", None), int) and isinstance(
+            getattr(item, "size", None), int
+        ):  # a numpy array or scalar, a pandas object
+            width = getattr(item, "itemsize", 0)
+            total += 2 + item.size * max(20, width if isinstance(width, int) else 0)
+        else:
+            fields = getattr(item, "__dict__", None)  # a dataclass, a pydantic model
+            if isinstance(fields, dict):
+                left.append(fields)
+            else:
+                total += 64
+    return total
+
+
+def _level(container: Collection[Any], left: list[Any], room: int) -> int:
+    """The bytes of ``container``'s brackets, commas and keys, and of its items: at once when
+    they are numbers and text, or dicts, lists or tuples holding only those (a table's rows);
+    else they are put on ``left`` to be measured. Over ``room``, what was counted so far."""
+    size = 2 + 2 * len(container)
+    if size > room:  # its commas alone are over: its items are not looked at
+        return size
+    if isinstance(container, dict):
+        keys = container.keys()
+        size += 2 * len(keys) + max(_flat(keys, 0) if len(keys) > FEW else _few(keys), 0)
+        container = container.values()
+    if len(container) <= FEW:
+        left.extend(container)
+        return size
+    kinds = set(map(type, container))
+    flat = _flat(container, 0, kinds)
+    if flat >= 0:
+        return size + flat
+    items: Collection[Any] = container
+    if kinds == {dict} or kinds <= {list, tuple}:  # rows: their items read at once too
+        count = sum(map(len, container))
+        size += 2 * len(container) + 2 * count
+        if size > room:
+            return size
+        if kinds == {dict}:
+            size += max(_flat(list(chain.from_iterable(container)), 2 * count), 0)
+            items = list(chain.from_iterable(map(dict.values, container)))
+        else:
+            items = list(chain.from_iterable(container))
+        flat = _flat(items, 0)
+        if flat >= 0:
+            return size + flat
+    left.extend(items)
+    return size
+
+
+def _few(keys: Collection[Any]) -> int:
+    """The bytes of a few keys, one by one."""
+    return sum(len(key) + 2 if isinstance(key, str) else 8 for key in keys)
+
+
+def _flat(items: Collection[Any], extra: int, kinds: set[type] | None = None) -> int:
+    """The bytes of ``items`` (of the types ``kinds``) and ``extra`` when they are all
+    numbers (8 each) or numbers and text (as their text); else -1."""
+    kinds = set(map(type, items)) if kinds is None else kinds
+    if kinds <= _NUMBERS:
+        return extra + 8 * len(items)
+    if kinds <= _TEXT_OR_NUMBERS:  # the lengths of its texts, picked out in C
+        texts = compress(items, map(_IS_TEXT, map(type, items)))
+        return extra + 10 * len(items) + sum(map(len, texts))
+    return -1
 
 
 def _pieces(value: Any, open_ids: set[int]) -> Iterator[str]:
-    """``value``'s JSON text, each piece one call of the C encoder over a part estimated at
+    """``value``'s JSON text, each piece one call of the C encoder over a part measured at
     :data:`PIECE_BYTES` at most; ``open_ids``: the containers being written (one met again
     inside itself is the encoder's circular reference)."""
-    estimate = _estimate(value, [READ])
-    if estimate <= PIECE_BYTES:
+    if _measure(value, PIECE_BYTES) <= PIECE_BYTES:
         yield _ENCODER.encode(value)
         return
     if isinstance(value, str):  # escaped one character at a time: cut anywhere
@@ -201,30 +268,61 @@ def _pieces(value: Any, open_ids: set[int]) -> Iterator[str]:
         yield '"'
         return
     keyed = isinstance(value, dict)
-    if not keyed and not isinstance(value, (list, tuple)) and not _is_array(value):
+    array = _is_array(value)
+    if not keyed and not array and not isinstance(value, (list, tuple)):
         yield from _pieces(_default(value), open_ids)  # its form: a list, a dict
         return
     if id(value) in open_ids:
         raise ValueError("Circular reference detected")
     open_ids.add(id(value))
-    count = len(value)
-    per = max(1, PIECE_BYTES * count // estimate)  # items per piece
-    items = iter(value.items()) if keyed else None
     yield "{" if keyed else "["
-    for start in range(0, count, per):
-        part: Any = dict(islice(items, per)) if items is not None else value[start : start + per]
-        if start:
-            yield ", "
-        if per > 1:
-            yield _ENCODER.encode(part)[1:-1]
-        elif items is not None:  # one large value: its key, then its own pieces
-            ((key, item),) = part.items()
-            yield _ENCODER.encode({key: None})[1 : -len("null}")]
-            yield from _pieces(item, open_ids)
-        else:
-            yield from _pieces(part[0], open_ids)
+    if array:  # rows of one size: as many in each piece
+        count = len(value)
+        per = max(1, PIECE_BYTES * count // _measure(value, sys.maxsize))
+        for start in range(0, count, per):
+            if start:
+                yield ", "
+            if per == 1:
+                yield from _pieces(value[start], open_ids)
+            else:
+                yield _ENCODER.encode(value[start : start + per])[1:-1]
+    else:
+        entries = iter(value.items() if keyed else value)
+        per, first = FIRST_ITEMS, True
+        while held := list(islice(entries, per)):
+            if not first:
+                yield ", "
+            first = False
+            size = yield from _items(held, keyed, open_ids)
+            if size > PIECE_BYTES:
+                per = max(1, per // 2)
+            elif size <= PIECE_BYTES // 2:
+                per *= 2
     yield "}" if keyed else "]"
     open_ids.discard(id(value))
+
+
+def _items(held: list[Any], keyed: bool, open_ids: set[int]) -> Generator[str, None, int]:
+    """The JSON text of consecutive items of a list (of a dict: its ``(key, value)`` pairs),
+    without its brackets: in one call of the encoder when they measure :data:`PIECE_BYTES` at
+    most, else each half on its own, and one item too large alone in its own pieces. Returns
+    how large they measured."""
+    part = dict(held) if keyed else held
+    size = _measure(part, PIECE_BYTES)
+    if size <= PIECE_BYTES:
+        yield _ENCODER.encode(part)[1:-1]
+    elif len(held) > 1:
+        middle = len(held) // 2
+        yield from _items(held[:middle], keyed, open_ids)
+        yield ", "
+        yield from _items(held[middle:], keyed, open_ids)
+    elif keyed:  # its key, then its value's own pieces
+        ((key, item),) = held
+        yield _ENCODER.encode({key: None})[1 : -len("null}")]
+        yield from _pieces(item, open_ids)
+    else:
+        yield from _pieces(held[0], open_ids)
+    return size
 
 
 def _is_array(value: Any) -> bool:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from nbtools.serve import create_app
@@ -33,25 +35,42 @@ ROWS = [
         "TABLE = [{'id': i, 'name': f'row {i}'} for i in range(100_000)]",
         ["export"],
     ),
-    ("code", "#| serve\ndef rows():\n    return [*TABLE, Last()]", []),
+    (
+        "code",
+        "#| serve\ndef rows():\n    return [*TABLE, Last()]\n\n\n"
+        "def keyed():\n"
+        "    return {**{f'k{i}': i for i in range(20)}, 'rows': [*TABLE, Last()]}",
+        [],
+    ),
 ]
 
 
-def test_health_is_answered_while_a_large_result_is_written(
+@pytest.fixture
+def rows_app(
     notebook_factory: NotebookFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[ServeSettings], FastAPI]:
+    package = extract(notebook_factory("rows.ipynb", ROWS), tmp_path / "rows-pkg")
+    monkeypatch.syspath_prepend(str(package / "src"))
+    for module in [name for name in sys.modules if name.partition(".")[0] == "rows"]:
+        monkeypatch.delitem(sys.modules, module)  # each test its own events
+    endpoints = {name: f"rows.core:{name}" for name in ("rows", "keyed")}
+    return lambda settings: create_app("rows", endpoints, settings)
+
+
+@pytest.mark.parametrize("name", ["rows", "keyed"])
+def test_health_is_answered_while_a_large_result_is_written(
+    rows_app: Callable[[ServeSettings], FastAPI], name: str
 ) -> None:
     """A 44 MB result held /health and every other request for the half second its JSON
     took: the encoder ran on the event loop (and, being C that holds the GIL, would have held
     it from a thread too). Here the result's last item waits, as it is written, until a
-    /health asked meanwhile is answered: on the event loop it waited in vain."""
-    package = extract(notebook_factory("rows.ipynb", ROWS), tmp_path / "rows-pkg")
-    monkeypatch.syspath_prepend(str(package / "src"))
-    monkeypatch.delitem(sys.modules, "rows", raising=False)
-    app = create_app("rows", {"rows": "rows.core:rows"}, ServeSettings())
+    /health asked meanwhile is answered: on the event loop it waited in vain. ``keyed``: the
+    rows after 20 small keys of a dict, where the size's estimate (its first 8 items) did not
+    look, so it was written on the event loop."""
     answers: list[httpx.Response] = []
-    with TestClient(app) as client:
+    with TestClient(rows_app(ServeSettings())) as client:
         core = sys.modules["rows.core"]
-        posting = threading.Thread(target=lambda: answers.append(client.post("/rows", json={})))
+        posting = threading.Thread(target=lambda: answers.append(client.post(f"/{name}", json={})))
         posting.start()
         assert core.WRITING.wait(60)
         health = client.get("/health")
@@ -60,8 +79,11 @@ def test_health_is_answered_while_a_large_result_is_written(
     assert health.json() == {"status": "ok"}
     assert core.RELEASED == [True]  # /health answered while the result was being written
     written = answers[0].json()
-    assert (len(written), written[0], written[-2:]) == (
+    table = written if name == "rows" else written["rows"]
+    assert (len(table), table[0], table[-2:]) == (
         100_001,
         {"id": 0, "name": "row 0"},
         [{"id": 99_999, "name": "row 99999"}, "last"],
     )
+    if name == "keyed":
+        assert list(written)[:2] == ["k0", "k1"]

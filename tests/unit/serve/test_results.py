@@ -97,6 +97,26 @@ def test_only_a_result_of_more_than_64_kib_is_large(value: Any, large: bool) -> 
     assert is_large(value) is large
 
 
+#: Shapes whose large value stands where a sample of 8 items per container did not look: a
+#: dict's 21st key, a list's last item; and one inside a run of rows written together.
+HIDDEN = {
+    "dict": {**{f"k{i}": i for i in range(20)}, "big": list(range(100_000))},
+    "list": [*range(20), ["x" * 10] * 20_000],
+    "rows": [*ROWS[:50], {"id": 50, "big": ROWS}, *ROWS[:50]],
+}
+
+
+@pytest.mark.parametrize("value", HIDDEN.values(), ids=HIDDEN.keys())
+def test_a_large_value_is_found_wherever_it_stands(value: Any) -> None:
+    """A dict of 20 small keys and a list of 100,000 numbers last was estimated small (from
+    its first 8 items) and written in one call on the event loop: /health waited for it."""
+    assert is_large(value)
+    parts = large_result_json(value)
+    assert b"".join(parts) == result_json(value)
+    # each part joins pieces until PIECE_BYTES: a piece of the whole value would pass it
+    assert max(map(len, parts)) < 3 * PIECE_BYTES
+
+
 def test_numpy_times_of_any_unit_are_iso_text_as_python_s_are() -> None:
     """A datetime64 in nanoseconds (pandas' unit) was written as an integer of them."""
     when = np.datetime64("2026-01-02T03:04:05.123456789")
