@@ -59,6 +59,7 @@ def serve_options(command: F) -> F:
             setting_option(ServeSettings, "timeout_seconds", "--timeout"),
             setting_option(ServeSettings, "shutdown_timeout_seconds", "--shutdown-timeout"),
             setting_option(ServeSettings, "max_body_bytes", "--max-body-bytes"),
+            setting_option(ServeSettings, "max_result_bytes", "--max-result-bytes"),
             setting_option(ServeSettings, "service_name", "--service-name"),
         )
     ):

@@ -8,7 +8,8 @@ ASGI server exits non-zero and ``/ready`` never answers ready. Each served funct
 Faults: a body not sent as JSON → 415; invalid input → 422 naming each field (the body is
 read by :mod:`nbtools.serve.body`); an exception in the function → 500 with an error id (the
 traceback goes to the log under that id, never to the client); a result JSON cannot carry
-(NaN, an infinity) → 500 saying what and where; over the time limit → 504 while the call
+(NaN, an infinity) → 500 saying what and where, and one over ``max_result_bytes`` → 500
+``result-too-large``; over the time limit → 504 while the call
 finishes in its thread; a body over the limit → 413; data the service's purpose does not
 allow → 403 (:mod:`nbtools.serve.uses`).
 """
@@ -291,16 +292,18 @@ class Service:
                 if isinstance(result, Mapping):
                     recorded.extend(result.items())
         answer = results[0] if single else results
+        limit = self.settings.max_result_bytes
         try:
             if is_large(answer):  # written in pieces, other requests answered meanwhile
-                return streamed(await anyio.to_thread.run_sync(large_result_json, answer))
-            body = result_json(answer)
-        except InvalidResultError as error:
+                parts = await anyio.to_thread.run_sync(large_result_json, answer, limit)
+                return streamed(parts)
+            body = result_json(answer, limit)
+        except InvalidResultError as error:  # also ResultTooLargeError, by its own code
             error_id = uuid.uuid4().hex[:16]
-            setattr(request.state, ERROR_KEY, "invalid-result")
+            setattr(request.state, ERROR_KEY, error.code)
             log.error("error %s in %s: %s", error_id, request.url.path, error.message)
             return Response(
-                error_body("invalid-result", error.message, error_id=error_id, **error.details),
+                error_body(error.code, error.message, error_id=error_id, **error.details),
                 500,
                 media_type="application/json",
             )

@@ -37,6 +37,10 @@ def max_workers() -> int:
     return most_per_cpu(WORKERS_PER_CPU)
 
 
+#: The default largest result (``ServeSettings.max_result_bytes``): 100 MiB of JSON, above
+#: a table of a few hundred thousand rows, far below what fills a worker's memory.
+DEFAULT_MAX_RESULT_BYTES = 100 * 1024 * 1024
+
 #: The largest API key file read: a key is a line of text, and a file far larger is not one.
 MAX_KEY_FILE_BYTES = 4096
 
@@ -165,6 +169,14 @@ class ServeSettings(Settings):
 
     max_body_bytes = Int(
         1024 * 1024, min=1, help="Largest request body, in bytes; a larger one is answered 413."
+    ).tag(config=True)
+
+    max_result_bytes = Int(
+        DEFAULT_MAX_RESULT_BYTES,
+        min=0,
+        help="Largest result, in bytes of its JSON (0: no limit). A larger one is answered "
+        "500 'result-too-large' naming this limit, and its writing stops there: a function "
+        "returning gigabytes would otherwise take as much memory again for its reply.",
     ).tag(config=True)
 
     max_batch = Int(

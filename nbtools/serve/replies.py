@@ -85,7 +85,9 @@ def error_responses(*, keyed: bool, max_batch: int | None) -> dict[int | str, di
         "the first 100 at most; unlisted, how many more when there are).",
         500: "The function raised an error (error 'internal-error'; details: error_id, under "
         "which the service log has the traceback), or returned what JSON cannot carry, such "
-        "as NaN (error 'invalid-result'; details: error_id, and field where it stands).",
+        "as NaN (error 'invalid-result'; details: error_id, and field where it stands), or a "
+        "result over the size limit (error 'result-too-large'; details: error_id, limit, in "
+        "bytes of JSON, and setting).",
         503: "What the function loads through nbtools is not there yet, such as the model of "
         "a training job that has not run (error 'not-available'; the message names it, the "
         "details are its).",

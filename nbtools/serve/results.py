@@ -1,5 +1,6 @@
 """A served function's result as the JSON of its reply, or :class:`InvalidResultError`
-saying why JSON cannot carry it (a 500 ``invalid-result``: :mod:`nbtools.serve.app`).
+saying why JSON cannot carry it (a 500 ``invalid-result``: :mod:`nbtools.serve.app`), or
+:class:`ResultTooLargeError` when it is over ``ServeSettings.max_result_bytes``.
 
 A large result (:func:`is_large`: its JSON measured over :data:`LARGE_RESULT_BYTES`) is
 written in a worker thread by :func:`large_result_json`, in pieces: Python's JSON encoder is C
@@ -30,6 +31,9 @@ from nbtools.metrics.values import plain_scalar
 class InvalidResultError(NbtoolsError):
     """A served function returned what JSON cannot carry; the message says what (and
     ``details["field"]`` where, for a NaN or an infinity)."""
+
+    #: The ``error`` of the service's reply (a 500).
+    code = "invalid-result"
 
 
 def _default(value: Any) -> Any:
@@ -134,29 +138,54 @@ _IS_TEXT = frozenset({str}).__contains__
 _ENCODER = json.JSONEncoder(default=_default, allow_nan=False, ensure_ascii=False)
 
 
-def result_json(value: Any) -> bytes:
+class ResultTooLargeError(InvalidResultError):
+    """A served function's result is over ``ServeSettings.max_result_bytes`` as JSON (a
+    500 ``result-too-large``, details ``limit`` and ``setting``)."""
+
+    code = "result-too-large"
+
+
+def result_json(value: Any, limit: int = 0) -> bytes:
     """``value`` as JSON; :class:`InvalidResultError` when JSON cannot carry it: never
     ``null`` for a NaN or an infinity, which a caller would take for an answer. A lone
     surrogate (which JSON holds, as a request may send it: ``"\\ud800"``, and no UTF-8
-    encodes) is written as its escape, as it came."""
-    return _checked(value, lambda whole: _ENCODER.encode(whole).encode("utf-8", "backslashreplace"))
+    encodes) is written as its escape, as it came. :class:`ResultTooLargeError` when it
+    is over ``limit`` bytes (0: no limit), told from the text written, never a second one."""
+    body = _checked(value, lambda whole: _ENCODER.encode(whole).encode("utf-8", "backslashreplace"))
+    if limit and len(body) > limit:
+        raise _too_large(limit)
+    return body
 
 
-def large_result_json(value: Any) -> list[bytes]:
+def large_result_json(value: Any, limit: int = 0) -> list[bytes]:
     """:func:`result_json`'s bytes in parts of about :data:`PIECE_BYTES`, written in pieces
     (run it in a worker thread): the event loop answers other requests between two of them.
     The parts are sent one by one, never joined: copying tens of megabytes into one would
-    hold the GIL again."""
-    return _checked(value, _in_parts)
+    hold the GIL again. Over ``limit`` bytes (0: no limit), the writing stops there, with
+    :class:`ResultTooLargeError`: a result of gigabytes takes no more memory for its JSON."""
+    return _checked(value, lambda whole: _in_parts(whole, limit))
 
 
-def _in_parts(value: Any) -> list[bytes]:
+def _too_large(limit: int) -> ResultTooLargeError:
+    return ResultTooLargeError(
+        f"The function's result is over the limit of {limit} bytes of JSON "
+        "(ServeSettings.max_result_bytes, nbtools serve --max-result-bytes): return less, "
+        "such as one page of it at a time, or serve with a higher limit.",
+        limit=limit,
+        setting="max_result_bytes",
+    )
+
+
+def _in_parts(value: Any, limit: int) -> list[bytes]:
     parts: list[bytes] = []
     held: list[bytes] = []
-    size = 0
+    size = total = 0
     for piece in _pieces(value, set()):
         held.append(piece.encode("utf-8", "backslashreplace"))
         size += len(held[-1])
+        total += len(held[-1])
+        if limit and total > limit:
+            raise _too_large(limit)
         if size >= PIECE_BYTES:
             parts.append(b"".join(held))
             held, size = [], 0

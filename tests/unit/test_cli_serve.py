@@ -253,6 +253,27 @@ def test_workers_below_one_or_over_the_maximum_are_refused_naming_the_flag(
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [("-1", "expected an integer of at least 0"), ("100MB", "'100MB' is not a valid integer")],
+)
+def test_a_result_limit_below_zero_or_not_a_number_is_refused_naming_the_flag(
+    unservable: Path, value: str, said: str
+) -> None:
+    result = CliRunner().invoke(cli, ["serve", str(unservable), "--max-result-bytes", value])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '--max-result-bytes': {said}" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("value", ["0", "1"])
+def test_a_result_limit_of_0_for_none_or_more_is_taken(unservable: Path, value: str) -> None:
+    args = ["serve", str(unservable), "--port", "0", "--max-result-bytes", value]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "missing has no service module" in result.output  # the flag was taken
+
+
 def test_the_most_workers_are_taken(unservable: Path) -> None:
     most = str(WORKERS_PER_CPU * available_cpus())
     result = CliRunner().invoke(cli, ["serve", str(unservable), "--port", "0", "--workers", most])

@@ -39,7 +39,9 @@ ROWS = [
         "code",
         "#| serve\ndef rows():\n    return [*TABLE, Last()]\n\n\n"
         "def keyed():\n"
-        "    return {**{f'k{i}': i for i in range(20)}, 'rows': [*TABLE, Last()]}",
+        "    return {**{f'k{i}': i for i in range(20)}, 'rows': [*TABLE, Last()]}\n\n\n"
+        "def sized(n: int) -> str:\n"
+        "    return 'x' * n",
         [],
     ),
 ]
@@ -53,7 +55,7 @@ def rows_app(
     monkeypatch.syspath_prepend(str(package / "src"))
     for module in [name for name in sys.modules if name.partition(".")[0] == "rows"]:
         monkeypatch.delitem(sys.modules, module)  # each test its own events
-    endpoints = {name: f"rows.core:{name}" for name in ("rows", "keyed")}
+    endpoints = {name: f"rows.core:{name}" for name in ("rows", "keyed", "sized")}
     return lambda settings: create_app("rows", endpoints, settings)
 
 
@@ -87,3 +89,39 @@ def test_health_is_answered_while_a_large_result_is_written(
     )
     if name == "keyed":
         assert list(written)[:2] == ["k0", "k1"]
+
+
+def test_a_result_over_the_limit_is_a_500_naming_it_and_the_service_goes_on(
+    rows_app: Callable[[ServeSettings], FastAPI],
+) -> None:
+    """A result of any size was written whole: a function returning gigabytes took as much
+    memory again for its JSON, and the worker with it. Over the limit (written at once, or in
+    pieces in a thread), the reply is an error naming the limit and the setting."""
+    limit = 100_000
+    with TestClient(rows_app(ServeSettings(max_result_bytes=limit))) as client:
+        at_limit = client.post("/sized", json={"n": limit - 2})  # its quotes make the limit
+        small_over = client.post("/sized", json={"n": limit - 1})
+        large_over = client.post("/rows", json={})
+        batch_over = client.post("/sized/batch", json=[{"n": 60_000}, {"n": 60_000}])
+        health = client.get("/health")
+        metrics = client.get("/metrics").text
+    assert (at_limit.status_code, len(at_limit.content)) == (200, limit)
+    for reply in (small_over, large_over, batch_over):
+        assert reply.status_code == 500
+        body = reply.json()
+        assert body["error"] == "result-too-large"
+        assert body["message"].startswith(
+            f"The function's result is over the limit of {limit} bytes of JSON "
+            "(ServeSettings.max_result_bytes, nbtools serve --max-result-bytes)"
+        )
+        assert body["details"] == {
+            "error_id": body["details"]["error_id"],
+            "limit": limit,
+            "setting": "max_result_bytes",
+        }
+    assert health.json() == {"status": "ok"}
+    assert 'nbtools_serve_errors_total{endpoint="/sized",type="result-too-large"} 1.0' in metrics
+    assert 'nbtools_serve_errors_total{endpoint="/rows",type="result-too-large"} 1.0' in metrics
+    assert (
+        'nbtools_serve_errors_total{endpoint="/sized/batch",type="result-too-large"} 1.0' in metrics
+    )

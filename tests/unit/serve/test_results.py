@@ -14,6 +14,7 @@ import pytest
 from nbtools.serve.results import (
     PIECE_BYTES,
     InvalidResultError,
+    ResultTooLargeError,
     is_large,
     large_result_json,
     result_json,
@@ -115,6 +116,25 @@ def test_a_large_value_is_found_wherever_it_stands(value: Any) -> None:
     assert b"".join(parts) == result_json(value)
     # each part joins pieces until PIECE_BYTES: a piece of the whole value would pass it
     assert max(map(len, parts)) < 3 * PIECE_BYTES
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"x": 1}, list(range(100_000)), ROWS, "x" * 10_000],
+    ids=["small", "numbers", "rows", "text"],
+)
+def test_a_result_over_the_limit_is_refused_naming_it_and_one_at_it_is_written(
+    value: Any,
+) -> None:
+    size = len(result_json(value))
+    write = large_result_json if is_large(value) else result_json
+    with pytest.raises(ResultTooLargeError) as over:
+        write(value, size - 1)
+    assert over.value.code == "result-too-large"
+    assert over.value.details == {"limit": size - 1, "setting": "max_result_bytes"}
+    assert f"over the limit of {size - 1} bytes of JSON" in over.value.message
+    assert b"".join(large_result_json(value, size)) == result_json(value, size)
+    assert b"".join(large_result_json(value, 0)) == result_json(value, 0)
 
 
 def test_numpy_times_of_any_unit_are_iso_text_as_python_s_are() -> None:
