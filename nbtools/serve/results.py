@@ -283,12 +283,13 @@ def _flat(items: Collection[Any], extra: int, kinds: set[type] | None = None) ->
     return -1
 
 
-def _pieces(value: Any, open_ids: set[int]) -> Iterator[str]:
+def _pieces(value: Any, open_ids: set[int], at: Place = ()) -> Iterator[str]:
     """``value``'s JSON text, each piece one call of the C encoder over a part measured at
     :data:`PIECE_BYTES` at most; ``open_ids``: the containers being written (one met again
-    inside itself is the encoder's circular reference)."""
+    inside itself is the encoder's circular reference); ``at``: where ``value`` stands in
+    the result, which a piece JSON cannot carry names (:func:`_encoded`)."""
     if _measure(value, PIECE_BYTES) <= PIECE_BYTES:
-        yield _ENCODER.encode(value)
+        yield _encoded(value, at)
         return
     if isinstance(value, str):  # escaped one character at a time: cut anywhere
         yield '"'
@@ -299,7 +300,7 @@ def _pieces(value: Any, open_ids: set[int]) -> Iterator[str]:
     keyed = isinstance(value, dict)
     array = _is_array(value)
     if not keyed and not array and not isinstance(value, (list, tuple)):
-        yield from _pieces(_default(value), open_ids)  # its form: a list, a dict
+        yield from _pieces(_checked(value, _default, at), open_ids, at)  # a list, a dict
         return
     if id(value) in open_ids:
         raise ValueError("Circular reference detected")
@@ -312,17 +313,17 @@ def _pieces(value: Any, open_ids: set[int]) -> Iterator[str]:
             if start:
                 yield ", "
             if per == 1:
-                yield from _pieces(value[start], open_ids)
+                yield from _pieces(value[start], open_ids, (*at, start))
             else:
-                yield _ENCODER.encode(value[start : start + per])[1:-1]
+                yield _encoded(value[start : start + per], at, start)[1:-1]
     else:
         entries = iter(value.items() if keyed else value)
-        per, first = FIRST_ITEMS, True
+        per, done = FIRST_ITEMS, 0
         while held := list(islice(entries, per)):
-            if not first:
+            if done:
                 yield ", "
-            first = False
-            size = yield from _items(held, keyed, open_ids)
+            size = yield from _items(held, keyed, open_ids, at, None if keyed else done)
+            done += len(held)
             if size > PIECE_BYTES:
                 per = max(1, per // 2)
             elif size <= PIECE_BYTES // 2:
@@ -331,27 +332,39 @@ def _pieces(value: Any, open_ids: set[int]) -> Iterator[str]:
     open_ids.discard(id(value))
 
 
-def _items(held: list[Any], keyed: bool, open_ids: set[int]) -> Generator[str, None, int]:
+def _items(
+    held: list[Any], keyed: bool, open_ids: set[int], at: Place, first: int | None
+) -> Generator[str, None, int]:
     """The JSON text of consecutive items of a list (of a dict: its ``(key, value)`` pairs),
     without its brackets: in one call of the encoder when they measure :data:`PIECE_BYTES` at
-    most, else each half on its own, and one item too large alone in its own pieces. Returns
-    how large they measured."""
+    most, else each half on its own, and one item too large alone in its own pieces. ``at``:
+    where the list or dict stands; ``first``: the index of the first item (None: a dict's).
+    Returns how large they measured."""
     part = dict(held) if keyed else held
     size = _measure(part, PIECE_BYTES)
     if size <= PIECE_BYTES:
-        yield _ENCODER.encode(part)[1:-1]
+        yield _encoded(part, at, first)[1:-1]
     elif len(held) > 1:
         middle = len(held) // 2
-        yield from _items(held[:middle], keyed, open_ids)
+        yield from _items(held[:middle], keyed, open_ids, at, first)
         yield ", "
-        yield from _items(held[middle:], keyed, open_ids)
+        later = None if first is None else first + middle
+        yield from _items(held[middle:], keyed, open_ids, at, later)
     elif keyed:  # its key, then its value's own pieces
         ((key, item),) = held
-        yield _ENCODER.encode({key: None})[1 : -len("null}")]
-        yield from _pieces(item, open_ids)
+        yield _encoded({key: None}, at)[1 : -len("null}")]
+        yield from _pieces(item, open_ids, (*at, key))
     else:
-        yield from _pieces(held[0], open_ids)
+        yield from _pieces(held[0], open_ids, (*at, first or 0))
     return size
+
+
+def _encoded(part: Any, at: Place, first: int | None = None) -> str:
+    """One call of the encoder over ``part``, which stands at ``at`` in the result (items of
+    a list from its index ``first``): what JSON cannot carry in it is named by its place in
+    the result, found in ``part`` alone, never by writing the whole result again (which held
+    the GIL, and took as much memory again, for a result of any size)."""
+    return _checked(part, _ENCODER.encode, at, first)
 
 
 def _is_array(value: Any) -> bool:
@@ -360,9 +373,18 @@ def _is_array(value: Any) -> bool:
     return isinstance(ndim, int) and ndim >= 1 and callable(getattr(value, "tolist", None))
 
 
-def _checked(value: Any, write: Callable[[Any], T]) -> T:
+def _checked(
+    value: Any, write: Callable[[Any], T], where: Place = (), first: int | None = None
+) -> T:
     """``write(value)``, its failure told as :class:`InvalidResultError` saying what JSON
-    cannot carry and where."""
+    cannot carry and where: ``value`` stands at ``where`` in the result (a run of a list's
+    items from its index ``first``)."""
+
+    def placed(place: Place) -> Place:
+        if first is not None and place:
+            return (*where, int(place[0]) + first, *place[1:])
+        return (*where, *place)
+
     try:
         return write(value)
     except ValueError as error:  # a NaN or an infinity; or a circular reference
@@ -377,7 +399,7 @@ def _checked(value: Any, write: Callable[[Any], T]) -> T:
             found = []
         if found:
             place, number = found[0]
-            field = ".".join(str(part) for part in place)
+            field = ".".join(str(part) for part in placed(place))
             at = f" at {field}" if field else ""
             raise InvalidResultError(
                 f"The function returned {number}{at}, which JSON cannot carry: it should "
@@ -388,7 +410,7 @@ def _checked(value: Any, write: Callable[[Any], T]) -> T:
         reason = str(error)
         found_at = _place_without_form(value)
         if found_at is not None:
-            field = field_name(found_at[0])
+            field = field_name(placed(found_at[0]))
             at = f" at {field}" if field else ""
             raise InvalidResultError(
                 f"The function's result cannot be sent as JSON: {_not_json(found_at[1], at)}.",

@@ -191,3 +191,26 @@ def test_a_large_result_with_a_value_json_cannot_carry_is_the_error_written_whol
         whole.value.message,
         whole.value.details,
     )
+
+
+class Counted:
+    """A value whose JSON form counts how often it was asked for."""
+
+    def __init__(self) -> None:
+        self.written = 0
+
+    def tolist(self) -> list[int]:
+        self.written += 1
+        return [1]
+
+
+def test_a_large_result_json_cannot_carry_is_told_without_writing_it_all_again() -> None:
+    """Where a NaN stood was found by writing the whole result again, in one call of the
+    encoder (the GIL held for as long, every other request waiting, and as much memory
+    again); the piece holding it is enough."""
+    first = Counted()
+    value = [first, *ROWS, {"score": [1.0, math.nan]}]
+    with pytest.raises(InvalidResultError) as refused:
+        large_result_json(value)
+    assert refused.value.details == {"field": f"{len(ROWS) + 1}.score.1"}
+    assert first.written == 1
