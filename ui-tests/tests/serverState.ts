@@ -1,11 +1,13 @@
 /**
  * Set-up steps making on the test's server a state no request of today's API can make: rows
- * an older nbtools stored, a kernel whose environment holds a package twice. The server then
+ * an older nbtools stored, a kernel whose environment holds a package twice, a package left
+ * half-written by a stopped extraction. The server then
  * answers from that state, by its real code path (no reply of it is rewritten).
  */
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { execFileSync } from 'child_process';
+import * as path from 'path';
 
 /** Where the server's project lives (GET /nbtools/api/status): its root and store folder. */
 async function serverProject(
@@ -157,4 +159,38 @@ export async function kernelWithSixTwice(
       await page.evaluate(() => window.jupyterapp.serviceManager.kernelspecs.refreshSpecs());
     }
   };
+}
+
+/** The checkout's root: its Python `tests` package holds the pytest suite's helpers. */
+const CHECKOUT = path.resolve(__dirname, '..', '..');
+
+/**
+ * Leave the package of the notebook at `notebook` in `output` (both from the server's root)
+ * half-written, as a stopped write leaves it: a real `nbtools extract NOTEBOOK -o OUTPUT`, run
+ * in the server's project, killed (SIGKILL) as it moves its new manifest into place, as
+ * tests/server/test_extract.py kills it (tests/held.py). Resolves to what
+ * `nbtools extract --check` then refuses it with, as it prints it (on one line, paths from the
+ * server's root, as the REST API gives them).
+ */
+export async function packageHalfWritten(
+  page: IJupyterLabPageFixture,
+  notebook: string,
+  output: string
+): Promise<string> {
+  const code = [
+    'sys.path.insert(0, sys.argv[1])',
+    'from tests import held',
+    'from nbtools.export.model import MANIFEST',
+    'extract = ["extract", sys.argv[2], "-o", sys.argv[3], "--lineage", "off"]',
+    'stop = held.Stop("os.rename", f".{MANIFEST}.")',
+    'killed = held.run(project.root, *extract, stop=stop)',
+    'assert killed.returncode == held.KILLED, killed.stderr',
+    'checked = held.run(project.root, *extract, "--check")',
+    'assert checked.returncode == 1, checked.stderr',
+    // after the warnings of the test run's own variables (NBTOOLS_UI_*)
+    'said = " ".join(checked.stderr.partition("Error: ")[2].split())',
+    'assert said, checked.stderr',
+    'print(said.replace(f"{project.root}/", ""))'
+  ].join('\n');
+  return inServerProject(page, code, CHECKOUT, notebook, output);
 }

@@ -10,6 +10,7 @@ import type { IPackagePages } from './packagePages';
 import { STEPS } from './wizardStates';
 import { ServeStep } from './serveStep';
 import { Spinner } from './spinner';
+import { WarningSign } from './warningSign';
 import { CellLink } from './cellLink';
 import { PackageNotebooks } from './packageNotebooks';
 import type { ProductionizeModel, TextOption } from './productionizeModel';
@@ -276,11 +277,19 @@ function Preview({ model, trans, pages }: IStepProps): React.ReactElement {
               )}
             </p>
           )}
-          {report.half_written && (
-            <p role="note" data-testid="nbtools-preview-half-written">
-              {report.half_written}
-            </p>
-          )}
+        </>
+      )}
+      {/* Present before a preview answers, so that screen readers announce the note. */}
+      <div aria-live="polite">
+        {report?.half_written && (
+          <p role="note" className="jp-nbtools-Caution" data-testid="nbtools-preview-half-written">
+            <WarningSign trans={trans} />
+            {report.half_written}
+          </p>
+        )}
+      </div>
+      {report && (
+        <>
           {report.orphans.map(orphan => (
             <OrphanNote key={orphan.output} orphan={orphan} model={model} trans={trans} />
           ))}

@@ -181,7 +181,7 @@ function ServedLineage({ info, trans }: { info: ServiceInfo; trans: Trans }): Re
             }`}
       </p>
       {problems.length > 0 && (
-        <p role="note" className="jp-nbtools-ServedLineage-problems">
+        <p role="note" className="jp-nbtools-Caution">
           <WarningSign trans={trans} />
           {trans.__('Its lineage is incomplete: %1', problems.join(' '))}{' '}
           {trans.__(
