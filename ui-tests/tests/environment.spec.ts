@@ -26,11 +26,11 @@ function openEnvironmentSection(page: IJupyterLabPageFixture) {
   return openSection(page, NOTEBOOK, 'Environment');
 }
 
-/** Upload the notebook to `tmpPath` and open it (its kernel starts). */
+/** Upload the notebook to `tmpPath` and open it, its kernel started. */
 async function openEnv(page: IJupyterLabPageFixture, tmpPath: string): Promise<void> {
   const path = `${tmpPath}/${NOTEBOOK}`;
   expect(await page.contents.uploadContent(notebook(), 'text', path)).toBe(true);
-  await openNotebook(page, path);
+  await openNotebook(page, path, { kernel: true });
 }
 
 test.describe('Environment section', () => {
@@ -256,7 +256,7 @@ test.describe('Environment section', () => {
       const path = `${tmpPath}/${NOTEBOOK}`;
       const notebook = notebookJson([codeCell('one', 'import sys')], six.name);
       expect(await page.contents.uploadContent(notebook, 'text', path)).toBe(true);
-      await openNotebook(page, path);
+      await openNotebook(page, path, { kernel: true });
       const panel = await openEnvironmentSection(page);
       await expect(panel.getByTestId('nbtools-env-kernel')).toHaveText(six.name, {
         timeout: 60_000

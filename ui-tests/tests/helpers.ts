@@ -75,17 +75,30 @@ export function codeCell(id: string, source: string): Record<string, unknown> {
  * listing); on a page shared by several tests (sharePage) that listing once
  * never showed a file uploaded after the page loaded, and the test hung until
  * its timeout. Use this helper unless the file browser is what a test checks.
+ *
+ * The notebook opens without a kernel, as File Browser > Open With > Notebook (no kernel)
+ * opens it: most tests never run a cell, and each kernel started (and shut down by the
+ * shared page's reset) cost CPU the two workers share. A test that runs a cell, reads the
+ * kernel's language info or the kernel's environment asks for one with `kernel: true`.
  */
-export async function openNotebook(page: IJupyterLabPageFixture, path: string): Promise<void> {
-  await page.evaluate(async file => {
-    const widget = (await window.jupyterapp.commands.execute('docmanager:open', {
-      path: file
-    })) as { context: { ready: Promise<void> } } | undefined;
-    if (!widget) {
-      throw new Error(`docmanager:open opened no document for ${file}`);
-    }
-    await widget.context.ready;
-  }, path);
+export async function openNotebook(
+  page: IJupyterLabPageFixture,
+  path: string,
+  { kernel = false }: { kernel?: boolean } = {}
+): Promise<void> {
+  await page.evaluate(
+    async ({ file, startKernel }) => {
+      const widget = (await window.jupyterapp.commands.execute('docmanager:open', {
+        path: file,
+        ...(startKernel ? {} : { kernelPreference: { shouldStart: false, shouldReuse: false } })
+      })) as { context: { ready: Promise<void> } } | undefined;
+      if (!widget) {
+        throw new Error(`docmanager:open opened no document for ${file}`);
+      }
+      await widget.context.ready;
+    },
+    { file: path, startKernel: kernel }
+  );
   expect(await page.notebook.activate(path.slice(path.lastIndexOf('/') + 1))).toBe(true);
 }
 
@@ -204,16 +217,20 @@ export function parametersCell(source: string): Record<string, unknown> {
   return { ...codeCell('params', source), metadata: { tags: ['parameters'] } };
 }
 
-/** Upload a notebook of `cells` to `tmpPath`/`name`, open it and return its path. */
+/**
+ * Upload a notebook of `cells` to `tmpPath`/`name`, open it (with a kernel if `kernel`, see
+ * openNotebook) and return its path.
+ */
 export async function uploadAndOpen(
   page: IJupyterLabPageFixture,
   tmpPath: string,
   name: string,
-  cells: Record<string, unknown>[]
+  cells: Record<string, unknown>[],
+  options: { kernel?: boolean } = {}
 ): Promise<string> {
   const path = `${tmpPath}/${name}`;
   expect(await page.contents.uploadContent(notebookJson(cells), 'text', path)).toBe(true);
-  await openNotebook(page, path);
+  await openNotebook(page, path, options);
   return path;
 }
 

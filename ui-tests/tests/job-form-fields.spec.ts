@@ -205,21 +205,27 @@ test.describe('Job form: field errors', () => {
     test.setTimeout(180_000);
     // The catalog is managed with the CLI or datasets.yaml; here through its Python API,
     // from a kernel whose working directory is `tmpPath` under the server root.
-    await uploadAndOpen(page, tmpPath, 'setup.ipynb', [
-      codeCell(
-        'setup',
-        [
-          'from pathlib import Path',
-          'from nbtools.data.catalog import add_dataset, dataset_spec',
-          'from nbtools.project import Project',
-          'project = Project(Path.cwd().parent)',
-          'spec = {"location": "customers.csv", "classification": "personal", "purposes": ["care"]}',
-          'add_dataset(project, dataset_spec(project, "customers", spec))',
-          'project.close()',
-          'print("catalogued")'
-        ].join('\n')
-      )
-    ]);
+    await uploadAndOpen(
+      page,
+      tmpPath,
+      'setup.ipynb',
+      [
+        codeCell(
+          'setup',
+          [
+            'from pathlib import Path',
+            'from nbtools.data.catalog import add_dataset, dataset_spec',
+            'from nbtools.project import Project',
+            'project = Project(Path.cwd().parent)',
+            'spec = {"location": "customers.csv", "classification": "personal", "purposes": ["care"]}',
+            'add_dataset(project, dataset_spec(project, "customers", spec))',
+            'project.close()',
+            'print("catalogued")'
+          ].join('\n')
+        )
+      ],
+      { kernel: true }
+    );
     await page.notebook.runCell(0);
     await expect(page.getByText('catalogued', { exact: true })).toBeVisible({ timeout: 60_000 });
 

@@ -118,7 +118,7 @@ test.describe('Layout beside a narrowed sidebar: Environment and Data', () => {
       const path = `${tmpPath}/narrow-env.ipynb`;
       const notebook = notebookJson([codeCell('one', 'import sys')], six.name);
       expect(await page.contents.uploadContent(notebook, 'text', path)).toBe(true);
-      await openNotebook(page, path);
+      await openNotebook(page, path, { kernel: true });
       const panel = await openSection(page, 'narrow-env.ipynb', 'Environment');
       await sectionToggle(panel, 'Data').click();
       await narrowSidebar(page);

@@ -32,11 +32,15 @@ async function editAndSave(page: IJupyterLabPageFixture, source: string): Promis
   await page.notebook.save();
 }
 
-/** Upload the notebook to `tmpPath` and open it. */
-async function openHistory(page: IJupyterLabPageFixture, tmpPath: string): Promise<void> {
+/** Upload the notebook to `tmpPath` and open it (with a kernel if `kernel`, see openNotebook). */
+async function openHistory(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  options: { kernel?: boolean } = {}
+): Promise<void> {
   const path = `${tmpPath}/${NOTEBOOK}`;
   expect(await page.contents.uploadContent(notebook(), 'text', path)).toBe(true);
-  await openNotebook(page, path);
+  await openNotebook(page, path, options);
 }
 
 test.describe('Versions section', () => {
@@ -207,7 +211,7 @@ test.describe('Versions section', () => {
     tmpPath
   }) => {
     const page = lab();
-    await openHistory(page, tmpPath);
+    await openHistory(page, tmpPath, { kernel: true });
     const panel = await openVersionsSection(page);
     const latest = async (): Promise<{ number: number; message: string | null }> => {
       const path = `${tmpPath}/${NOTEBOOK}`;
