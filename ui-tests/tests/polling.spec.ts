@@ -11,22 +11,55 @@ import {
 } from './helpers';
 import { test } from './fixtures';
 
-/** How long a phase watches the requests: longer than any view's turn (5 s at most). */
+/** How long a phase watches the requests, in the page's time: longer than any view's turn (5 s at most). */
 const WATCH_MS = 7000;
+
+/** The query of the requests that mark where a phase starts and ends (see watch). */
+const MARK = 'nbtools-ui-test-mark';
+
+/** The requests of the extension, in the order the page sent them (see recordRequests). */
+interface IRequestLog {
+  /**
+   * Send a marking request from the page and return its place once it is recorded: each
+   * request the page sent before it is before it in the log.
+   */
+  mark: () => Promise<number>;
+  /** The paths and queries (after /nbtools/api/) sent between two marks. */
+  between: (from: number, to: number) => string[];
+}
 
 /**
  * The paths and queries (after /nbtools/api/) of the extension's requests from now on (a
- * query ends with the client's cache-busting number).
+ * query ends with the client's cache-busting number), and the marks between them.
  */
-function recordRequests(page: IJupyterLabPageFixture): { since: (from: number) => string[] } {
-  const seen: { at: number; path: string }[] = [];
+function recordRequests(page: IJupyterLabPageFixture): IRequestLog {
+  const seen: { mark: number | null; path: string }[] = [];
+  let marks = 0;
   page.on('request', request => {
     const url = new URL(request.url());
-    if (url.pathname.startsWith('/nbtools/api/')) {
-      seen.push({ at: Date.now(), path: url.pathname.slice(13) + url.search });
+    const mark = url.searchParams.get(MARK);
+    if (mark !== null) {
+      seen.push({ mark: Number(mark), path: '' });
+    } else if (url.pathname.startsWith('/nbtools/api/')) {
+      seen.push({ mark: null, path: url.pathname.slice(13) + url.search });
     }
   });
-  return { since: from => seen.filter(entry => entry.at >= from).map(entry => entry.path) };
+  return {
+    mark: async () => {
+      const mark = ++marks;
+      await page.evaluate(
+        ([name, value]) => fetch(`/api/status?${name}=${value}`).then(() => undefined),
+        [MARK, mark] as const
+      );
+      await expect.poll(() => seen.findIndex(entry => entry.mark === mark)).toBeGreaterThan(-1);
+      return seen.findIndex(entry => entry.mark === mark);
+    },
+    between: (from, to) =>
+      seen
+        .slice(from + 1, to)
+        .filter(entry => entry.mark === null)
+        .map(entry => entry.path)
+  };
 }
 
 /** The browser tab hidden (another tab in front, a minimised window) or shown again. */
@@ -40,15 +73,20 @@ async function setTabHidden(page: IJupyterLabPageFixture, hidden: boolean): Prom
   }, hidden);
 }
 
-/** The requests made during `WATCH_MS` from a moment after now (what was in flight ends). */
-async function watch(
-  page: IJupyterLabPageFixture,
-  log: { since: (from: number) => string[] }
-): Promise<string[]> {
-  await page.waitForTimeout(1000);
-  const from = Date.now();
-  await page.waitForTimeout(WATCH_MS);
-  return log.since(from);
+/**
+ * The requests the page sends while `WATCH_MS` of its time pass (its clock installed before
+ * it loaded, see the test): the clock is paused a second on (its time runs meanwhile), what
+ * was sent before is marked off, the clock is moved on by `WATCH_MS` (each timer due in that
+ * time fires, in order), and what was sent until a second mark is the answer. The clock
+ * then runs on again.
+ */
+async function watch(page: IJupyterLabPageFixture, log: IRequestLog): Promise<string[]> {
+  await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1000));
+  const from = await log.mark();
+  await page.clock.runFor(WATCH_MS);
+  const to = await log.mark();
+  await page.clock.resume();
+  return log.between(from, to);
 }
 
 test.describe('what the views read again', () => {
@@ -57,6 +95,10 @@ test.describe('what the views read again', () => {
     tmpPath
   }) => {
     test.setTimeout(180_000);
+    // The page's timers under the test's control from its start (the watcher behind the
+    // notifications too): each phase below is WATCH_MS of the page's time, not a wait.
+    await page.clock.install();
+    await page.reload();
     const path = `${tmpPath}/report.ipynb`;
     const job = await notebookWithJob(page, path, { name: `report ${tmpPath}` });
     const log = recordRequests(page);
@@ -80,12 +122,8 @@ test.describe('what the views read again', () => {
     await setTabHidden(page, true);
     expect(await watch(page, log)).toEqual([]);
     await setTabHidden(page, false);
-    const back = Date.now();
-    await expect
-      .poll(() => log.since(back).filter(p => p.startsWith('jobs/overview')).length, {
-        timeout: 15_000
-      })
-      .toBeGreaterThan(0);
+    asked = await watch(page, log);
+    expect(asked.filter(p => p.startsWith('jobs/overview')).length).toBeGreaterThan(0);
 
     // The dashboard behind the notebook's tab stops; the Jobs section, still shown, goes on.
     await page.getByRole('tab', { name: 'report.ipynb' }).click();
