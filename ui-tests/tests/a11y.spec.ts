@@ -5,6 +5,7 @@ import {
   codeCell,
   inEachTheme,
   notebookJson,
+  openNotebook,
   openSection,
   sectionToggle,
   violations
@@ -24,8 +25,7 @@ test('the Production panel has no WCAG A/AA violations, in the light and the dar
       path
     )
   ).toBe(true);
-  expect(await page.notebook.openByPath(path)).toBe(true);
-  expect(await page.notebook.activate('checked.ipynb')).toBe(true);
+  await openNotebook(page, path);
 
   // With the Status and Jobs sections open (the job form, in the main area: job-form-*.spec.ts).
   const panel = await openSection(page, 'checked.ipynb', 'Jobs');

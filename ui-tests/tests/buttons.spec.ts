@@ -7,6 +7,7 @@ import {
   notebookJson,
   notebookWithJob,
   openJobPage,
+  openNotebook,
   openSection,
   productionPanel,
   sectionToggle
@@ -74,8 +75,7 @@ test('every button of the Production panel follows the button convention', async
     data: { name: `Buttons ${Date.now().toString(36)}`, notebook_path: path, cron: '0 6 * * *' }
   });
   expect(created.ok()).toBe(true);
-  expect(await page.notebook.openByPath(path)).toBe(true);
-  expect(await page.notebook.activate(NOTEBOOK)).toBe(true);
+  await openNotebook(page, path, { kernel: true }); // its Environment section reads the kernel's
   await page.notebook.setCell(1, 'code', 'def twice(x):\n    return 2 * x  # saved');
   await page.notebook.save();
 

@@ -58,8 +58,7 @@ test.describe('Layout beside a narrowed sidebar', () => {
       [PARAMETERS_CELL, codeCell('b', 'print(region * days)')]
     );
     const name = 'a-notebook-with-a-rather-long-name-for-its-folder.ipynb';
-    expect(await page.notebook.openByPath(path)).toBe(true);
-    expect(await page.notebook.activate(name)).toBe(true);
+    await openNotebook(page, path, { kernel: true }); // its Environment section reads the kernel's
     const panel = await openSection(page, name, 'Jobs');
     await expandAll(panel);
     await expect(panel.getByRole('list', { name: 'Jobs' })).toContainText('A job with a long name');

@@ -163,7 +163,7 @@ test('a notebook with no runs yet is an empty state, with no failed request', as
   expect(
     await page.contents.uploadContent(notebookJson([codeCell('a', 'x = 1')]), 'text', path)
   ).toBe(true);
-  expect(await page.notebook.openByPath(path)).toBe(true);
+  await openNotebook(page, path, { kernel: true }); // its Environment section reads the kernel's
   const panel = await openSection(page, 'never-run.ipynb', 'Jobs');
   await expect(panel.getByText('No runs of this notebook yet.')).toBeVisible();
   await sectionToggle(panel, 'Environment').click();
@@ -179,8 +179,7 @@ test('collapsed headers show how many versions and jobs the notebook has', async
   expect(
     await page.contents.uploadContent(notebookJson([codeCell('a', 'x = 1')]), 'text', path)
   ).toBe(true);
-  expect(await page.notebook.openByPath(path)).toBe(true);
-  expect(await page.notebook.activate('counted.ipynb')).toBe(true);
+  await openNotebook(page, path);
   await page.sidebar.openTab(PANEL_ID);
   const panel = productionPanel(page);
   await expectOnlyExpanded(panel, null);

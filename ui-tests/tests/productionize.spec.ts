@@ -6,6 +6,7 @@ import * as path from 'path';
 import {
   attachScreenshot,
   inEachTheme,
+  openNotebook,
   productionPanel,
   sectionToggle,
   withoutSchedulers
@@ -67,8 +68,7 @@ test.describe('Productionize', () => {
   test.beforeEach(async ({ page, tmpPath }) => {
     const notebookPath = `${tmpPath}/${NOTEBOOK}`;
     expect(await page.contents.uploadContent(forecastNotebook(), 'text', notebookPath)).toBe(true);
-    expect(await page.notebook.openByPath(notebookPath)).toBe(true);
-    expect(await page.notebook.activate(NOTEBOOK)).toBe(true);
+    await openNotebook(page, notebookPath);
   });
 
   test('the toolbar button opens the Production panel with the server status', async ({
