@@ -57,7 +57,8 @@ test.describe('Package wizard over an existing package', () => {
     expect(
       await page.contents.renameFile(`${tmpPath}/report.ipynb`, `${tmpPath}/quarterly.ipynb`)
     ).toBe(true);
-    await openNotebook(page, `${tmpPath}/quarterly.ipynb`);
+    // With its kernel: the language info it writes into the notebook is the change below.
+    await openNotebook(page, `${tmpPath}/quarterly.ipynb`, { kernel: true });
     const panel = await openSection(page, 'quarterly.ipynb', 'Package');
     await panel.getByRole('button', { name: '3. Preview' }).click();
     const summary = panel.getByTestId('nbtools-preview-summary');
@@ -65,8 +66,8 @@ test.describe('Package wizard over an existing package', () => {
     await expect(panel.getByRole('note')).toHaveCount(0);
     await panel.getByRole('button', { name: '4. Write and test' }).click();
     await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
-    // Opening the notebook changed it (as any open does): the one question is to save it first,
-    // never whether to replace another notebook's package.
+    // Opening the notebook changed it (its kernel's language info): the one question is to save
+    // it first, never whether to replace another notebook's package.
     const dialog = page.getByRole('dialog');
     await expect(dialog).toContainText('Save the notebook first?');
     await dialog.getByRole('button', { name: 'Save and write' }).click();
