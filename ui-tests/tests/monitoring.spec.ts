@@ -358,9 +358,9 @@ test('runs that end together are told oldest first, then the alert they raised',
 });
 
 test('a target an older nbtools stored, never sent to, carries a warning naming its problem and what to do', async ({
-  page,
   tmpPath
 }, testInfo) => {
+  const page = lab();
   const path = `${tmpPath}/older.ipynb`;
   expect(await page.contents.uploadContent(notebookJson([code('a', 'x = 1')]), 'text', path)).toBe(
     true

@@ -165,9 +165,9 @@ test.describe('Versions section', () => {
   });
 
   test('Save version… from the keyboard: once saved, the focus is back on the button', async ({
-    page,
     tmpPath
   }) => {
+    const page = lab();
     await openHistory(page, tmpPath);
     const panel = await openVersionsSection(page);
     const save = panel.getByRole('button', { name: 'Save version…', exact: true });
@@ -185,9 +185,9 @@ test.describe('Versions section', () => {
   });
 
   test('Restore from the keyboard: once restored, the focus is on the restored version', async ({
-    page,
     tmpPath
   }) => {
+    const page = lab();
     await openHistory(page, tmpPath);
     const panel = await openVersionsSection(page);
     const versions = panel.getByRole('list', { name: 'Versions' });
