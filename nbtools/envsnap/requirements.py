@@ -15,6 +15,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from nbtools._version import __version__
+from nbtools.envsnap.capture import canonical_name
 from nbtools.envsnap.model import LOCALHOST, Distribution, Snapshot
 from nbtools.envsnap.pylock import marker_holds
 from nbtools.errors import InvalidInputError
@@ -229,7 +230,8 @@ class _Reader:
                 raise self.error(line, f"invalid marker: {exc}.") from None
         if requirement.url:
             pinned = _pinned_comment(comment)
-            version = pinned[1] if pinned and pinned[0] == requirement.name else None
+            key = canonical_name(requirement.name)  # ``foo_bar @ …  # Foo-Bar==1.0``: the same
+            version = pinned[1] if pinned and canonical_name(pinned[0]) == key else None
             direct_url = _direct_url(requirement.url)
             if hashes:
                 direct_url = self.archive_hashes(line, direct_url, hashes)

@@ -120,3 +120,14 @@ def test_hashes_of_a_line_are_kept_for_recreate_to_enforce() -> None:
     assert found["tinypkg"].archive_hashes == {"sha256": "cc"}
     assert found["tinypkg"].version == "1.0"
     assert found["plain"].pinned_hashes == ()
+
+
+def test_a_direct_line_s_version_comment_may_spell_its_name_another_way() -> None:
+    """Names are compared normalised (PEP 503), as pip compares them: the version was lost."""
+    text = (
+        "foo_bar @ file:///w/Foo_Bar-1.0-py3-none-any.whl  # Foo-Bar==1.0\n"
+        "-e /src/My.Lib  # my_lib==0.2\n"
+        "other @ file:///w/other-2.0-py3-none-any.whl  # something-else==2.0\n"
+    )
+    versions = {d.key: d.version for d in parse_requirements(text).distributions}
+    assert versions == {"foo-bar": "1.0", "my-lib": "0.2", "other": None}
