@@ -9,6 +9,7 @@ import click
 
 from nbtools._version import __version__
 from nbtools.cli.context import CliContext
+from nbtools.cli.decorators import field_of
 from nbtools.cli.groups import Group
 from nbtools.cli.options import SettingOption, config_file_option
 from nbtools.cli.registry import COMMANDS
@@ -181,7 +182,8 @@ def _answer_usage_error(cli_ctx: CliContext, error: click.UsageError) -> None:
         from nbtools.cli.output import print_json
 
         param = getattr(error, "param", None)
-        details = {"field": param.name} if param is not None and param.name else {}
+        field = field_of(param) if param is not None else None
+        details = {"field": field} if field else {}
         message = error.format_message()
         print_json({"error": type(error).__name__, "message": message, "details": details})
 

@@ -87,7 +87,20 @@ def check_utf8(param: click.Parameter, text: str) -> None:
     check."""
     from nbtools.text import require_utf8
 
-    require_utf8(shown_name(param), text, field=param.name)
+    require_utf8(shown_name(param), text, field=field_of(param))
+
+
+def field_of(param: click.Parameter) -> str | None:
+    """The field ``details["field"]`` names for a refusal of ``param`` as the command line is
+    read (click's usage errors, bytes not UTF-8, a callback's refusal): what the user typed or
+    read in the usage line, never the name the code gives its value (``fmt``, ``job_id``): an
+    option by its long form (``--format``: ``format``, ``--db-url``: ``db_url``; one with no
+    long form, ``-n``, by its name, ``count``), an argument as the usage line shows it, in
+    lower case (``SNAPSHOT``: ``snapshot``)."""
+    if isinstance(param, click.Option):
+        flag = max(param.opts, key=len)
+        return flag[2:].replace("-", "_") if flag.startswith("--") else param.name
+    return shown_name(param).lower()
 
 
 def shown_name(param: click.Parameter) -> str:
@@ -114,8 +127,9 @@ def name_the_flag(ctx: click.Context, error: NbtoolsError) -> None:
     field named as its value is (``out``) and, taking a value, the one named as its long form
     (``--output``: ``output``, the REST API's name of what it gives; a flag's long form is no
     field: ``version show --notebook`` prints a notebook, its argument NOTEBOOK names one). An
-    argument sets the field named as it is (``directory``), and is named as click's usage
-    shows it (``DIRECTORY``); a refusal naming no field of the command is about the argument
+    argument sets the field named as it is (``snapshot_ref``) and as its usage name in lower
+    case (:func:`field_of`: ``snapshot``), and is named as click's usage shows it
+    (``SNAPSHOT``); a refusal naming no field of the command is about the argument
     whose value its details hold (:func:`_argument_refused`: a path the library refused)."""
     flags: dict[str, str] = {}
     for param in ctx.command.params:
@@ -125,7 +139,7 @@ def name_the_flag(ctx: click.Context, error: NbtoolsError) -> None:
                 flags.setdefault(flag.lstrip("-").replace("-", "_"), flag)
             flags[param.name] = flag
         elif isinstance(param, click.Argument) and param.name:
-            flags[param.name] = shown_name(param)
+            flags[param.name] = flags[shown_name(param).lower()] = shown_name(param)
     # pass_cli's wrapper carries the function's attributes (functools.wraps)
     flags.update(getattr(ctx.command.callback, _FLAGS_OF_FIELDS, {}))
     field = error.details.get("field")
@@ -157,7 +171,7 @@ def reading(ctx: click.Context | None, param: click.Parameter | None) -> Iterato
         yield
     except (InvalidInputError, NotFoundError) as error:
         if ctx is not None and param is not None:
-            error.details.setdefault("field", param.name)
+            error.details.setdefault("field", field_of(param))
             name_the_flag(ctx, error)
         raise
 

@@ -83,7 +83,7 @@ def test_a_refused_export_is_a_json_error(tmp_path: Path) -> None:
         (("ffff",), "NotFoundError", "snapshot"),
         ((str(pins), "-o", str(tmp_path / ".nbtools" / "r.txt")), "InvalidInputError", "path"),
         ((str(pins), "-o", str(mine)), "ConflictError", "path"),  # overridden by force
-        ((str(pins), "--format", "conda"), "BadParameter", "fmt"),
+        ((str(pins), "--format", "conda"), "BadParameter", "format"),
     ]:
         result = export(tmp_path, *args)
         assert result.exit_code == 2, result.output
