@@ -180,10 +180,9 @@ def check(cli_ctx: CliContext, snapshot_ref: str, kernel: str, as_json: bool) ->
 
     Exits 1 listing the differences when the environment drifted.
     """
-    from nbtools.envsnap import diff, resolve_snapshot, snapshot_kernel
+    from nbtools.envsnap import diff, kernel_and_baseline
 
-    baseline = resolve_snapshot(cli_ctx.project, snapshot_ref)
-    current = snapshot_kernel(cli_ctx.project, kernel)
+    current, baseline = kernel_and_baseline(cli_ctx.project, kernel, snapshot_ref)
     changes = diff(baseline, current)
     if as_json:
         print_json({**changes.to_dict(), "kernel": kernel})
@@ -321,9 +320,16 @@ def recreate(
     Exits 1 if a pinned distribution is missing or at another version afterwards.
     """
     from nbtools.cli.progress import waiting
-    from nbtools.envsnap import check_recreate, recreate_snapshot, resolve_snapshot
+    from nbtools.envsnap import (
+        check_recreate,
+        interpreter_markers,
+        recreate_snapshot,
+        resolve_snapshot,
+    )
 
-    source = resolve_snapshot(cli_ctx.project, snapshot_ref)
+    # a file is read for the interpreter the venv gets (one refused below, naming --python)
+    markers = interpreter_markers(python) if python else None
+    source = resolve_snapshot(cli_ctx.project, snapshot_ref, markers)
     check_recreate(source, directory, cli_ctx.project, python)  # before saying it starts
     if not as_json:
         _warn_non_reproducible(source)

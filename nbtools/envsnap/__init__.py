@@ -8,6 +8,8 @@ snapshots takes a :class:`~nbtools.project.Project` and opens its own transactio
     snapshot = snapshot_kernel(project, "python3")   # captured and stored; snapshot.id
     snapshot = get_snapshot(project, snapshot_id)    # a full id or a unique prefix
     snapshot = resolve_snapshot(project, reference)  # an id, or a pylock/requirements file
+    current, baseline = kernel_and_baseline(project, "python3", reference)  # for check:
+                                                     # a file read for the kernel's Python
     list_snapshots(project)                          # summaries, most recently seen first
     changes = diff(old, new)                         # SnapshotDiff
     settings = EnvSettings()                         # which index a pylock.toml pins files of
@@ -17,6 +19,7 @@ snapshots takes a :class:`~nbtools.project.Project` and opens its own transactio
     write_output(path, text)                         # then the file, written whole
     import_text(project, text, "pylock.toml")        # (stored snapshot, whether newly stored)
     import_file(project, path)                       # the same, read from a file
+    interpreter_markers(python)                      # its PEP 508 values, to read a file for
     check_recreate(snapshot, directory, project, python)  # refusals before it starts
     recreate_snapshot(snapshot, directory, python, project=project, actor="ana")  # RecreateReport
     list_kernels()                                   # [KernelSpec]
@@ -50,12 +53,13 @@ if TYPE_CHECKING:
         format_for,
         import_file,
         import_text,
+        kernel_and_baseline,
         read_file,
         resolve_snapshot,
         write_output,
     )
     from nbtools.envsnap.index import checked_index_url
-    from nbtools.envsnap.kernel_capture import snapshot_kernel
+    from nbtools.envsnap.kernel_capture import interpreter_markers, snapshot_kernel
     from nbtools.envsnap.kernels import KernelSpec, list_kernels
     from nbtools.envsnap.pylock import LockExport
     from nbtools.envsnap.recreate import RecreateReport, check_recreate
@@ -66,6 +70,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "EnvSettings": ("config", "EnvSettings"),
     "snapshot_kernel": ("kernel_capture", "snapshot_kernel"),
+    "interpreter_markers": ("kernel_capture", "interpreter_markers"),
     "checked_index_url": ("index", "checked_index_url"),
     **{
         name: ("files", name)
@@ -79,6 +84,7 @@ _LAZY = {
             "format_for",
             "import_file",
             "import_text",
+            "kernel_and_baseline",
             "read_file",
             "resolve_snapshot",
             "write_output",
@@ -115,6 +121,8 @@ __all__ = [
     "get_snapshot",
     "import_file",
     "import_text",
+    "interpreter_markers",
+    "kernel_and_baseline",
     "list_kernels",
     "list_snapshots",
     "read_file",

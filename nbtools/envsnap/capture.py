@@ -434,6 +434,34 @@ def distributions_json(entries: "list[str]", cache_dir: "str | None") -> "tuple[
     return text, False
 
 
+#: ``platform.python_implementation()`` of each ``sys.implementation.name``.
+_IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy", "ironpython": "IronPython"}
+
+
+def marker_environment(uname: "os.uname_result | None") -> "dict[str, str]":
+    """This interpreter's PEP 508 marker environment, as ``packaging`` computes it, from
+    ``os`` and ``sys`` alone (``platform`` is no start-up module): the values a requirements
+    file's or a lock's markers are evaluated with for this interpreter."""
+    info = sys.implementation.version
+    version = f"{info.major}.{info.minor}.{info.micro}"
+    if info.releaselevel != "final":
+        version += info.releaselevel[0] + str(info.serial)
+    name = sys.implementation.name
+    return {
+        "implementation_name": name,
+        "implementation_version": version,
+        "os_name": os.name,
+        "platform_machine": uname.machine if uname else "",
+        "platform_release": uname.release if uname else "",
+        "platform_system": uname.sysname if uname else "Windows",
+        "platform_version": uname.version if uname else "",
+        "python_full_version": sys.version.split()[0],
+        "platform_python_implementation": _IMPLEMENTATIONS.get(name, name.capitalize()),
+        "python_version": "{}.{}".format(*sys.version_info[:2]),
+        "sys_platform": sys.platform,
+    }
+
+
 def capture(cache_dir: "str | None" = None) -> str:
     """The environment document as JSON: interpreter, platform, variables and distributions."""
     entries = path_entries()
@@ -447,6 +475,7 @@ def capture(cache_dir: "str | None" = None) -> str:
             "executable": sys.executable,
             "prefix": sys.prefix,
             "base_prefix": sys.base_prefix,
+            "markers": marker_environment(uname),
         },
         "platform": {
             "system": sys.platform,

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from nbtools.atomic import atomic_write
 from nbtools.envsnap.index import PackageIndex, Progress, unfollowed
-from nbtools.envsnap.kernel_capture import cache_dir
-from nbtools.envsnap.model import Snapshot
+from nbtools.envsnap.kernel_capture import KernelCapture, cache_dir
+from nbtools.envsnap.model import MarkerEnvironment, Snapshot
 from nbtools.envsnap.pylock import CREATED_BY, LockExport, parse_pylock, to_pylock
 from nbtools.envsnap.requirements import WRITTEN_BY, parse_requirements, to_requirements
 from nbtools.envsnap.snapshots import get_snapshot, looks_like_id, save_snapshot, store_snapshot
@@ -125,8 +125,11 @@ def export_file(
     return SnapshotFile(name, fmt, snapshot.id, result.text, result.unlocked, result.index)
 
 
-def parse_file(text: str, name: str, folder: Path | None = None) -> Snapshot:
-    """A snapshot of a ``pylock*.toml`` or requirements file's contents; a lock file's
+def parse_file(
+    text: str, name: str, folder: Path | None = None, markers: MarkerEnvironment | None = None
+) -> Snapshot:
+    """A snapshot of a ``pylock*.toml`` or requirements file's contents, read for the
+    interpreter whose marker environment is ``markers`` (else nbtools' own); a lock file's
     relative paths are relative to ``folder``, the file's (none for text sent alone)."""
     if name.endswith(".ipynb"):
         raise InvalidInputError(
@@ -137,8 +140,8 @@ def parse_file(text: str, name: str, folder: Path | None = None) -> Snapshot:
             field="name",
         )
     if name.endswith(".toml"):
-        return parse_pylock(text, name, folder)
-    return parse_requirements(text, name)
+        return parse_pylock(text, name, folder, markers)
+    return parse_requirements(text, name, markers)
 
 
 def import_text(project: Project, text: str, name: str) -> tuple[Snapshot, bool]:
@@ -156,9 +159,9 @@ def import_file(project: Project, path: Path) -> Snapshot:
     return save_snapshot(project, read_file(path))
 
 
-def read_file(path: Path) -> Snapshot:
+def read_file(path: Path, markers: MarkerEnvironment | None = None) -> Snapshot:
     """A snapshot of the lock or requirements file at ``path`` (relative to the current
-    directory)."""
+    directory), read for the interpreter of ``markers`` (:func:`parse_file`)."""
     try:
         text = read_regular(path, field="path").decode("utf-8")
     except FileNotFoundError:
@@ -174,11 +177,15 @@ def read_file(path: Path) -> Snapshot:
         raise InvalidInputError(
             f"{path} cannot be read: {error.strerror}.", path=str(path)
         ) from None
-    return parse_file(text, str(path), path.parent)
+    return parse_file(text, str(path), path.parent, markers)
 
 
-def resolve_snapshot(project: Project, reference: str) -> Snapshot:
-    """A stored snapshot by id (or unique prefix), or a pylock/requirements file by path.
+def resolve_snapshot(
+    project: Project, reference: str, markers: MarkerEnvironment | None = None
+) -> Snapshot:
+    """A stored snapshot by id (or unique prefix), or a pylock/requirements file by path,
+    read for the interpreter whose marker environment is ``markers`` (:func:`parse_file`;
+    a stored snapshot's file was read when it was imported).
 
     Hexadecimal digits alone are an id, anything else (a path separator, a suffix such as
     ``.txt``, any other letter) a file's path, said to be missing when it is. A file named
@@ -192,7 +199,7 @@ def resolve_snapshot(project: Project, reference: str) -> Snapshot:
         )
     path = Path(reference)
     if not looks_like_id(reference):
-        return read_file(path)
+        return read_file(path, markers)
     try:
         is_file = path.is_file()
     except OSError:  # a name too long to be a file's: an id (or too long to be one)
@@ -202,7 +209,7 @@ def resolve_snapshot(project: Project, reference: str) -> Snapshot:
     try:
         stored = f"snapshot {get_snapshot(project, reference).short_id}"
     except NotFoundError:
-        return read_file(path)
+        return read_file(path, markers)
     except InvalidInputError:  # the start of several ids
         stored = "several snapshots"
     raise InvalidInputError(
@@ -210,3 +217,21 @@ def resolve_snapshot(project: Project, reference: str) -> Snapshot:
         f"{stored}: write the file as ./{reference}, or give more of the id.",
         path=reference,
     )
+
+
+def kernel_and_baseline(
+    project: Project, kernel_name: str, reference: str
+) -> tuple[Snapshot, Snapshot]:
+    """For ``check``: kernel ``kernel_name``'s environment now (stored), and the snapshot
+    ``reference`` names (:func:`resolve_snapshot`), a file read for the kernel's interpreter:
+    its markers evaluated with the values that interpreter reported (a ``python_version >=
+    "3.12"`` line holds for a 3.12 kernel whatever Python nbtools runs on). A reference
+    refused stores nothing."""
+    capture = KernelCapture(project, kernel_name)
+    try:
+        current = capture.snapshot()
+    except BaseException:
+        capture.cancel()
+        raise
+    baseline = resolve_snapshot(project, reference, current.markers)
+    return save_snapshot(project, current), baseline

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import inspect
 import json
 import os
 import subprocess
@@ -21,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from nbtools.envsnap import capture as capture_script
 from nbtools.envsnap.capture import metadata_dirs
 from nbtools.envsnap.kernels import (
     KernelSpec,
@@ -28,7 +30,7 @@ from nbtools.envsnap.kernels import (
     interpreter_command,
     kernel_environment,
 )
-from nbtools.envsnap.model import Snapshot, distributions_from
+from nbtools.envsnap.model import MarkerEnvironment, Snapshot, distributions_from
 from nbtools.errors import NbtoolsError
 from nbtools.project import Project
 
@@ -194,6 +196,31 @@ def capture_interpreter(
 ) -> dict[str, Any]:
     """Run the capture script with ``command`` (an interpreter) and return its document."""
     return RunningCapture(command, env, cache).document()
+
+
+def interpreter_markers(python: str) -> MarkerEnvironment | None:
+    """The PEP 508 marker environment interpreter ``python`` reports (the capture script's
+    :func:`~nbtools.envsnap.capture.marker_environment`, as a kernel's capture reports it),
+    to read a file for it; None when it reports none (no interpreter that runs, or one too
+    old: the caller refuses it, naming it)."""
+    source = "\n".join(
+        [
+            "import json, os, sys",
+            f"_IMPLEMENTATIONS = {capture_script._IMPLEMENTATIONS!r}",
+            inspect.getsource(capture_script.marker_environment),
+            "print(json.dumps(marker_environment(getattr(os, 'uname', lambda: None)())))",
+        ]
+    )
+    try:
+        done = subprocess.run(
+            [python, "-c", source], capture_output=True, timeout=CAPTURE_TIMEOUT, check=False
+        )
+        markers = json.loads(done.stdout) if done.returncode == 0 else None
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        return None
+    if not isinstance(markers, dict):
+        return None
+    return {str(name): str(value) for name, value in markers.items()}
 
 
 def snapshot_from_document(

@@ -17,6 +17,9 @@ from nbtools.store import utcnow
 #: Where a snapshot came from: a kernel's interpreter, or an imported lock/requirements file.
 SOURCES = ("kernel", "pylock", "requirements")
 
+#: An interpreter's PEP 508 marker environment (``python_version``, ``sys_platform``, …).
+MarkerEnvironment = Mapping[str, str]
+
 #: Characters of the id shown to people (any unique prefix is accepted back).
 SHORT_ID = 12
 
@@ -223,6 +226,14 @@ class Snapshot:
     def python_version(self) -> str | None:
         version = self.python.get("version")
         return str(version) if version else None
+
+    @property
+    def markers(self) -> MarkerEnvironment | None:
+        """The PEP 508 marker environment of the snapshot's interpreter, as the capture
+        asked it (a kernel's, since the capture reports it); None for a file's or an older
+        capture's, which recorded none."""
+        markers = self.python.get("markers")
+        return {str(k): str(v) for k, v in markers.items()} if isinstance(markers, dict) else None
 
     def own_environments(self) -> tuple[str, ...]:
         """The ``environments`` of a lock of this snapshot: its platform and implementation."""

@@ -23,7 +23,7 @@ from packaging.version import InvalidVersion, Version
 
 from nbtools._version import __version__
 from nbtools.envsnap.index import IndexFile, PackageIndex, Progress, unfollowed
-from nbtools.envsnap.model import Distribution, Snapshot
+from nbtools.envsnap.model import Distribution, MarkerEnvironment, Snapshot
 from nbtools.errors import InvalidInputError, conversion_refused
 
 if sys.version_info >= (3, 11):
@@ -269,43 +269,58 @@ def _index_hashes(package: Mapping[str, Any]) -> tuple[str, ...]:
     )
 
 
-def marker_holds(marker: str, context: MarkerContext, groups: Collection[str] = ()) -> bool:
-    """Whether PEP 508 ``marker`` holds for the interpreter nbtools runs in (packaging's
-    detected environment): in ``context`` ``"lock_file"`` (a ``[[packages]]`` entry's
-    ``marker``: no extras, the lock's default groups), ``"requirement"`` (``environments``)
-    or ``"metadata"`` (a requirements file's line, as pip reads it: no ``extra``).
-    ``InvalidMarker`` (a ``ValueError``) for one that cannot be evaluated."""
+def marker_holds(
+    marker: str,
+    context: MarkerContext,
+    groups: Collection[str] = (),
+    environment: MarkerEnvironment | None = None,
+) -> bool:
+    """Whether PEP 508 ``marker`` holds for the interpreter whose marker ``environment`` is
+    given (:meth:`Snapshot.markers`: a kernel's, a new venv's), else for the interpreter
+    nbtools runs in (packaging's detected environment): in ``context`` ``"lock_file"`` (a
+    ``[[packages]]`` entry's ``marker``: no extras, the lock's default groups),
+    ``"requirement"`` (``environments``) or ``"metadata"`` (a requirements file's line, as
+    pip reads it: no ``extra``). ``InvalidMarker`` (a ``ValueError``) for one that cannot be
+    evaluated."""
+    values: dict[str, Any] = dict(environment or {})
     try:
         parsed = Marker(marker)
         if context != "lock_file":
-            return parsed.evaluate(context=context)
-        return parsed.evaluate(
-            {"extras": frozenset(), "dependency_groups": frozenset(groups)}, context="lock_file"
-        )
+            return parsed.evaluate(values, context=context)
+        values.update(extras=frozenset(), dependency_groups=frozenset(groups))
+        return parsed.evaluate(values, context="lock_file")
     except TypeError:  # packaging < 25: no lock-file context (no extras, no groups)
-        return Marker(marker).evaluate({"extra": ""})
+        return Marker(marker).evaluate({**dict(environment or {}), "extra": ""})
     except (UndefinedComparison, UndefinedEnvironmentName) as exc:
         raise InvalidMarker(f"{marker!r} cannot be evaluated: {exc}") from None
 
 
 def _selected(
-    data: Mapping[str, Any], text: str, source: str
+    data: Mapping[str, Any], text: str, source: str, markers: MarkerEnvironment | None
 ) -> list[tuple[int, Mapping[str, Any]]]:
-    """The ``[[packages]]`` entries (with their index) whose ``marker`` holds here (PEP 751:
-    the others are skipped)."""
+    """The ``[[packages]]`` entries (with their index) whose ``marker`` holds for the
+    interpreter of ``markers`` (:func:`marker_holds`; PEP 751: the others are skipped)."""
     groups = [str(group) for group in data.get("default-groups") or []]
     chosen = []
     for index, package in enumerate(data["packages"]):
         try:
-            if not package.get("marker") or marker_holds(package["marker"], "lock_file", groups):
+            if not package.get("marker") or marker_holds(
+                package["marker"], "lock_file", groups, markers
+            ):
                 chosen.append((index, package))
         except InvalidMarker as exc:
             raise _error(source, f"invalid marker: {exc}", _package_line(text, index)) from None
     return chosen
 
 
-def parse_pylock(text: str, source: str = "pylock.toml", folder: Path | None = None) -> Snapshot:
-    """A snapshot of the distributions a lock file pins for the interpreter nbtools runs in
+def parse_pylock(
+    text: str,
+    source: str = "pylock.toml",
+    folder: Path | None = None,
+    markers: MarkerEnvironment | None = None,
+) -> Snapshot:
+    """A snapshot of the distributions a lock file pins for the interpreter whose marker
+    environment is ``markers`` (a kernel's, a new venv's), else for the one nbtools runs in
     (entries whose ``marker`` does not hold are left out), to compare with; the lock's
     ``environments`` and ``requires-python`` are kept for
     :func:`~nbtools.envsnap.recreate.recreate` to check. Its
@@ -314,7 +329,9 @@ def parse_pylock(text: str, source: str = "pylock.toml", folder: Path | None = N
     data = validate_pylock(text, source)
     tool = (data.get("tool") or {}).get("nbtools") or {}
     distributions: dict[str, tuple[int, Distribution]] = {}
-    entries = [(index, package, "") for index, package in _selected(data, text, source)] + [
+    entries = [
+        (index, package, "") for index, package in _selected(data, text, source, markers)
+    ] + [
         (
             len(data["packages"]),  # no [[packages]] line
             {"name": item["name"], "version": item.get("version") or None},

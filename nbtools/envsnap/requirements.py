@@ -16,7 +16,7 @@ from packaging.version import InvalidVersion, Version
 
 from nbtools._version import __version__
 from nbtools.envsnap.capture import canonical_name
-from nbtools.envsnap.model import LOCALHOST, Distribution, Snapshot
+from nbtools.envsnap.model import LOCALHOST, Distribution, MarkerEnvironment, Snapshot
 from nbtools.envsnap.pylock import marker_holds
 from nbtools.errors import InvalidInputError
 from nbtools.urls import without_login
@@ -149,8 +149,9 @@ def _direct_url(url: str, editable: bool = False) -> dict[str, object]:
 class _Reader:
     """Turns requirement lines into distributions, naming the line of every problem."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, markers: MarkerEnvironment | None) -> None:
         self.source = source
+        self.markers = markers
         self.found: dict[str, tuple[int, Distribution]] = {}
 
     def error(self, line: int, problem: str) -> InvalidInputError:
@@ -213,7 +214,8 @@ class _Reader:
         return tuple(values)
 
     def requirement(self, line: int, text: str) -> None:
-        """A pin, left out when its marker does not hold here (pip ignores it); its hashes
+        """A pin, left out when its marker does not hold for the interpreter it is read for
+        (pip ignores it); its hashes
         kept for recreate to enforce (an index pin's, or an archive URL's)."""
         body, _, comment = text.partition(" #")
         hashes = self.hashes(line, _HASH_OPTION.findall(body))
@@ -224,7 +226,7 @@ class _Reader:
             raise self.error(line, f"{body!r} is not a requirement: {exc}.") from None
         if requirement.marker is not None:
             try:
-                if not marker_holds(str(requirement.marker), "metadata"):
+                if not marker_holds(str(requirement.marker), "metadata", (), self.markers):
                     return
             except InvalidMarker as exc:
                 raise self.error(line, f"invalid marker: {exc}.") from None
@@ -288,9 +290,13 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     return lines
 
 
-def parse_requirements(text: str, source: str = "requirements.txt") -> Snapshot:
-    """A snapshot of the pinned distributions in a requirements file, to compare with."""
-    reader = _Reader(source)
+def parse_requirements(
+    text: str, source: str = "requirements.txt", markers: MarkerEnvironment | None = None
+) -> Snapshot:
+    """A snapshot of the pinned distributions in a requirements file, to compare with, read
+    for the interpreter whose marker environment is ``markers`` (a kernel's, a new venv's),
+    else for the one nbtools runs in: a line whose marker does not hold there is left out."""
+    reader = _Reader(source, markers)
     for number, raw in _logical_lines(text):
         line = raw.strip()
         if not line or line.startswith("#"):

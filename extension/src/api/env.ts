@@ -41,7 +41,13 @@ export interface Distribution {
 
 /** `GET env/snapshots/{id}`, `POST env/snapshots`. */
 export interface Snapshot extends SnapshotSummary {
-  python: { version?: string; implementation?: string; executable?: string };
+  python: {
+    version?: string;
+    implementation?: string;
+    executable?: string;
+    /** A kernel's PEP 508 marker environment, as its capture reported it. */
+    markers?: Record<string, string>;
+  };
   platform: { system?: string; machine?: string };
   kernel: { name: string; display_name: string } | null;
   conda_env: string | null;

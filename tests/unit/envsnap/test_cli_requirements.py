@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
-from tests.envsnap_support import EnvKernel, write_dist
+import pytest
+from click.testing import CliRunner
+
+from nbtools.cli.app import cli
+from tests.envsnap_support import EnvKernel, install_kernel, write_dist
 from tests.unit.envsnap.conftest import EnvCommand, snapshot_id
+from tests.unit.envsnap.test_recreate import build_wheel
 
 VCS_URL = "https://github.com/x/vcspkg.git"
 ARCHIVE_URL = "https://example.org/files/arch-1.5.tar.gz"
@@ -67,3 +75,79 @@ def test_an_export_pins_a_version_that_is_not_pep_440_so_that_it_reads_back(
     assert same.exit_code == 0, same.output
     assert same.stdout.endswith(": no differences\n")
     assert nbtools("check", str(requirements), "--kernel", "envtest").exit_code == 0
+
+
+#: The ``python_version`` marker of the Python nbtools (and these tests) run on.
+OURS = "{}.{}".format(*sys.version_info)
+#: A Python other than the one nbtools runs on, where this machine has one (pyenv's builds).
+OTHER_PYTHON = next(
+    (
+        python
+        for version in ("3.12.1", "3.13.0", "3.10.13")
+        if (python := Path.home() / ".pyenv" / "versions" / version / "bin" / "python").exists()
+        and not version.startswith(f"{OURS}.")
+    ),
+    None,
+)
+
+
+@pytest.mark.skipif(OTHER_PYTHON is None, reason="no second Python on this machine")
+def test_a_file_s_markers_are_read_for_the_kernel_s_python_not_nbtools_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A universal file pins for several Pythons; `check` read it for nbtools' own: with a
+    kernel on another Python, its line was left out (drift '+ newer 1.0') and the line for
+    nbtools' Python kept (drift '- older 1.0')."""
+    venv = tmp_path / "venv"  # nothing installed but what the test writes
+    subprocess.run([str(OTHER_PYTHON), "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    kernel = install_kernel(tmp_path / "jupyter" / "kernels", tmp_path / "site", "other", python)
+    write_dist(kernel.site, "pinned", "1.0")
+    done = subprocess.run(
+        [python, "-c", "import sys; print('{0}.{1}'.format(*sys.version_info))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    theirs = done.stdout.strip()
+    write_dist(kernel.site, "newer", "1.0")  # only the kernel's Python gets it
+    universal = tmp_path / "requirements.txt"
+    universal.write_text(
+        "pinned==1.0\n"
+        f'newer==1.0 ; python_version == "{theirs}"\n'
+        f'older==1.0 ; python_version == "{OURS}"\n'
+    )
+    root = tmp_path / "project"
+    root.mkdir()
+    checked = CliRunner().invoke(
+        cli, ["--root", str(root), "env", "check", str(universal), "--kernel", "other"]
+    )
+    assert (checked.exit_code, checked.stdout.split(":")[0]) == (0, "No drift"), checked.output
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(OTHER_PYTHON is None, reason="no second Python on this machine")
+def test_recreate_with_another_python_reads_the_file_for_that_python(tmp_path: Path) -> None:
+    """`recreate --python X` read a universal file for nbtools' own Python: the line for X
+    was left out and the new venv got nothing ("Installed 0")."""
+    wheel = build_wheel(tmp_path, "VALUE = 1\n")
+    done = subprocess.run(
+        [str(OTHER_PYTHON), "-c", "import sys; print('{}.{}'.format(*sys.version_info))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    universal = tmp_path / "requirements.txt"
+    universal.write_text(
+        f'tinypkg @ {wheel.as_uri()} ; python_version == "{done.stdout.strip()}"  '
+        "# tinypkg==1.0\n"
+        f'absent==1.0 ; python_version == "{OURS}"\n'
+    )
+    root = tmp_path / "project"
+    root.mkdir()
+    args = ["env", "recreate", str(universal), str(tmp_path / "copy"), "--python"]
+    made = CliRunner().invoke(cli, ["--root", str(root), *args, str(OTHER_PYTHON), "--json"])
+    assert made.exit_code == 0, made.output
+    report = json.loads(made.stdout)
+    assert (report["installed"], report["mismatches"]) == (1, [])

@@ -6,9 +6,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from packaging.markers import default_environment
 
 from nbtools.envsnap.diff import diff
 from nbtools.envsnap.index import IndexUnavailableError, PackageIndex
+from nbtools.envsnap.kernel_capture import capture_interpreter, snapshot_from_document
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.envsnap.pylock import parse_pylock, to_pylock, validate_pylock
 from nbtools.errors import InvalidInputError
@@ -167,6 +169,24 @@ def test_an_entry_whose_marker_does_not_hold_here_is_left_out(tmp_path: Path) ->
     here = WINDOWS_ONLY.replace("win32", sys.platform).replace("colorama", "here")
     snapshot = parse_pylock(GOOD + here + WINDOWS_ONLY)
     assert [d.name for d in snapshot.distributions] == ["a", "b", "here"]
+
+
+def test_an_entry_s_marker_is_read_for_the_captured_interpreter_s_values() -> None:
+    """A kernel's snapshot carries its interpreter's marker values (asked by the capture, a
+    real one here): an entry for that interpreter's Python holds, one for another does not,
+    whatever Python reads the lock."""
+    captured = snapshot_from_document(capture_interpreter([sys.executable]))
+    assert captured.markers == default_environment()  # what packaging computes here
+    markers = {**captured.markers, "python_version": "3.99"}  # as a Python 3.99 reports them
+    ours = default_environment()["python_version"]
+    lock = WINDOWS_ONLY.replace("colorama", "theirs").replace(
+        "sys_platform == 'win32'", "python_version == '3.99'"
+    ) + WINDOWS_ONLY.replace("colorama", "ours").replace(
+        "sys_platform == 'win32'", f"python_version == '{ours}'"
+    )
+    assert [d.name for d in parse_pylock(GOOD + lock).distributions] == ["a", "b", "ours"]
+    read = parse_pylock(GOOD + lock, markers=markers)
+    assert [d.name for d in read.distributions] == ["a", "b", "theirs"]
 
 
 def test_a_lock_for_other_environments_is_read_but_never_installed(tmp_path: Path) -> None:
