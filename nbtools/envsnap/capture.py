@@ -434,14 +434,12 @@ def distributions_json(entries: "list[str]", cache_dir: "str | None") -> "tuple[
     return text, False
 
 
-#: ``platform.python_implementation()`` of each ``sys.implementation.name``.
-_IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy", "ironpython": "IronPython"}
+_IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy"}  # platform.python_implementation()
 
 
 def marker_environment(uname: "os.uname_result | None") -> "dict[str, str]":
-    """This interpreter's PEP 508 marker environment, as ``packaging`` computes it, from
-    ``os`` and ``sys`` alone (``platform`` is no start-up module): the values a requirements
-    file's or a lock's markers are evaluated with for this interpreter."""
+    """This interpreter's PEP 508 marker environment (a file's markers are read with it), as
+    ``packaging`` computes it, from ``os`` and ``sys`` alone (``platform`` is no start-up module)."""
     info = sys.implementation.version
     version = f"{info.major}.{info.minor}.{info.micro}"
     if info.releaselevel != "final":
