@@ -120,9 +120,11 @@ def test_a_file_s_markers_are_read_for_the_kernel_s_python_not_nbtools_own(
     )
     root = tmp_path / "project"
     root.mkdir()
-    checked = CliRunner().invoke(
-        cli, ["--root", str(root), "env", "check", str(universal), "--kernel", "other"]
-    )
+    env = ["--root", str(root), "env"]
+    missing = CliRunner().invoke(cli, [*env, "check", "gone.txt", "--kernel", "other"])
+    assert missing.exit_code == 2, missing.output  # the kernel read, its snapshot not stored
+    assert json.loads(CliRunner().invoke(cli, [*env, "list", "--json"]).stdout) == []
+    checked = CliRunner().invoke(cli, [*env, "check", str(universal), "--kernel", "other"])
     assert (checked.exit_code, checked.stdout.split(":")[0]) == (0, "No drift"), checked.output
 
 
