@@ -9,7 +9,6 @@ import click
 
 from nbtools._version import __version__
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import field_of
 from nbtools.cli.groups import Group
 from nbtools.cli.options import SettingOption, config_file_option
 from nbtools.cli.registry import COMMANDS
@@ -179,6 +178,7 @@ def _refused(cli_ctx: CliContext, error: NbtoolsError, as_json: bool) -> Nbtools
 def _answer_usage_error(cli_ctx: CliContext, error: click.UsageError) -> None:
     """With --json, print a usage error (exit 2) as the command's JSON answer."""
     if (cli_ctx.as_json or cli_ctx.asked_json) and not cli_ctx.answered:
+        from nbtools.cli.decorators import field_of
         from nbtools.cli.output import print_json
 
         param = getattr(error, "param", None)
