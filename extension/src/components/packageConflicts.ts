@@ -1,6 +1,6 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import { NbtoolsApiError } from '../api';
+import { NbtoolsApiError, asError } from '../api';
 
 /** A package the server refused to write over: another notebook's. */
 export interface IOwnedPackage {
@@ -51,6 +51,41 @@ export function conflictOf(error: unknown, output: string): IOwnedPackage | IFil
     return { kind: kind === 'edited-files' ? 'edited' : 'foreign', output, files: named };
   }
   return null;
+}
+
+/**
+ * The notebooks of a set a write was refused for dropping from the set's package (a 409's
+ * `details.kind: dropped-notebooks`), with that package's directory; else `null`.
+ */
+export function droppedOf(error: unknown): { output: string; notebooks: string[] } | null {
+  if (!(error instanceof NbtoolsApiError) || error.status !== 409) {
+    return null;
+  }
+  const { kind, notebooks, path } = error.details;
+  if (kind !== 'dropped-notebooks' || !Array.isArray(notebooks) || typeof path !== 'string') {
+    return null;
+  }
+  return { output: path, notebooks: notebooks.map(String) };
+}
+
+/**
+ * What the wizard says of a refused call: the server's message, except for a write refused for
+ * dropping notebooks of the set whose package its output directory holds, whose words name a
+ * command line and its --force (the wizard's are "Include them again" and "Write without them").
+ */
+export function refusalMessage(reason: unknown, trans: TranslationBundle): string {
+  const dropped = droppedOf(reason);
+  if (dropped === null) {
+    return asError(reason).message;
+  }
+  const names = dropped.notebooks.join(', ');
+  return trans._n(
+    "Not written: %2 holds the package of this notebook's set, and writing without %3 would remove what it exports from it. Include %3 again, or write without it to drop it from the package.",
+    "Not written: %2 holds the package of this notebook's set, and writing without %3 would remove what they export from it. Include them again, or write without them to drop them from the package.",
+    dropped.notebooks.length,
+    dropped.output,
+    names
+  );
 }
 
 /** What the wizard says when the user declined to write over `conflict`. */

@@ -1,4 +1,5 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
+import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { fileName } from './notebookSet';
@@ -44,10 +45,14 @@ export function PackageNotebooks({
   const others = model.otherNotebooks;
   const error = model.notebooksError;
   const included = model.options.include;
+  const errorId = `${id}-error`;
+  // A notebook the write would drop is the one to include again: focused, described by why.
+  const dropped = (notebook: string) => error?.dropped.includes(notebook) ?? false;
+  const firstDropped = others?.find(dropped);
   return (
     <fieldset
       className={`jp-nbtools-PackageNotebooks${error ? ' jp-mod-invalid' : ''}`}
-      aria-describedby={error ? `${id}-error` : undefined}
+      aria-describedby={error ? errorId : undefined}
     >
       <legend>{trans.__('Include other notebooks')}</legend>
       {others === null ? (
@@ -65,6 +70,9 @@ export function PackageNotebooks({
             <input
               type="checkbox"
               checked={included.includes(notebook)}
+              aria-invalid={dropped(notebook)}
+              aria-describedby={dropped(notebook) ? errorId : undefined}
+              autoFocus={notebook === firstDropped}
               onChange={event => model.includeNotebook(notebook, event.target.checked)}
             />
             <span>{fileName(notebook)}</span>
@@ -77,10 +85,21 @@ export function PackageNotebooks({
         </p>
       )}
       {error && (
-        <p id={`${id}-error`} className="jp-nbtools-FieldError">
-          {error}
+        <p id={errorId} className="jp-nbtools-FieldError">
+          {error.message}
         </p>
+      )}
+      {error && error.dropped.length > 0 && (
+        <Button minimal aria-disabled={model.busy} onClick={() => writeWithout(model)}>
+          {trans._n('Write without it', 'Write without them', error.dropped.length)}
+        </Button>
       )}
     </fieldset>
   );
+}
+
+/** Write the package from the Write step, dropping from its set's package the notebooks left out. */
+function writeWithout(model: ProductionizeModel): void {
+  model.setStep('write');
+  void model.writeAndTest(true);
 }

@@ -6,7 +6,7 @@ import { VDomModel } from '@jupyterlab/ui-components';
 import { Signal } from '@lumino/signaling';
 import type { ISignal } from '@lumino/signaling';
 
-import { NbtoolsApiError, asError, extractPackage, fieldOf } from '../api';
+import { NbtoolsApiError, extractPackage, fieldOf } from '../api';
 import { CommandIDs } from '../tokens';
 import type {
   ExtractOrphan,
@@ -17,7 +17,7 @@ import type {
 } from '../api';
 import { nbdevDirectives, tagsOf, toggleCellTag } from './cellTags';
 import type { ExportTag } from './cellTags';
-import { conflictOf, declined } from './packageConflicts';
+import { conflictOf, declined, droppedOf, refusalMessage } from './packageConflicts';
 import type { IFileConflict, IOwnedPackage } from './packageConflicts';
 import { cellsKey } from './cellsKey';
 import { notebooksOf, ownProblems } from './notebookSet';
@@ -167,11 +167,13 @@ export class ProductionizeModel extends VDomModel {
 
   /**
    * The server's refusal of the notebooks the package is made of (a notebook chosen in
-   * "Include other notebooks" that is gone), or `null`: the Options step shows it there.
+   * "Include other notebooks" that is gone; a write without notebooks of the set whose
+   * package it goes into: those, `dropped`), or `null`: the Options step shows it there.
    */
-  get notebooksError(): string | null {
+  get notebooksError(): { message: string; dropped: string[] } | null {
     const { lastError, message } = this._wizard;
-    return fieldOf(lastError) === 'notebooks' ? message : null;
+    const dropped = droppedOf(lastError)?.notebooks ?? [];
+    return fieldOf(lastError) === 'notebooks' && message !== null ? { message, dropped } : null;
   }
 
   /**
@@ -305,8 +307,9 @@ export class ProductionizeModel extends VDomModel {
    * unsaved changes the user is asked to save first. When the output
    * directory holds another notebook's package, files edited since nbtools
    * wrote them, or other files, the user is asked whether to write anyway.
+   * `force`: write even so, dropping from a set's package the notebooks left out.
    */
-  async writeAndTest(): Promise<void> {
+  async writeAndTest(force = false): Promise<void> {
     const panel = this._notebook;
     if (!panel?.model || this.busy) {
       return;
@@ -322,7 +325,7 @@ export class ProductionizeModel extends VDomModel {
     }
     wizard.result = null;
     const write = { dry_run: false, test: true, venv: wizard.options.venv, content: undefined };
-    let report = await this._call(panel, wizard, write);
+    let report = await this._call(panel, wizard, { ...write, force });
     const conflict = conflictOf(wizard.lastError, wizard.options.output);
     if (!report && conflict) {
       // The server's refusal says to force the write: a dialog asks instead, and declining leaves
@@ -412,7 +415,7 @@ export class ProductionizeModel extends VDomModel {
       return report;
     } catch (reason) {
       wizard.lastError = reason;
-      wizard.message = asError(reason).message;
+      wizard.message = refusalMessage(reason, this._trans);
       wizard.messageCells = cells;
       if (reason instanceof NbtoolsApiError && Array.isArray(reason.details.problems)) {
         wizard.refused = reason.details.problems as ExtractProblem[];
