@@ -99,6 +99,14 @@ test.describe('Package wizard: a write dropping notebooks of a set', () => {
       await attachScreenshot(page, testInfo, `wizard-set-drop-refused-250-${theme}`, panel);
     });
 
+    // Enter in a text field of the form does not press "Write without it" (a button in it).
+    await panel.getByRole('textbox', { name: 'Package name' }).press('Enter');
+    await expect(panel.getByRole('button', { name: '2. Options' })).toHaveAttribute(
+      'aria-current',
+      'step'
+    );
+    await other.focus();
+
     // Included again, from the keyboard: the refusal goes, and the write updates the set.
     await page.keyboard.press('Space');
     await expect(other).toBeChecked();

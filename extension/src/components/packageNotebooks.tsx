@@ -90,7 +90,12 @@ export function PackageNotebooks({
         </p>
       )}
       {error && error.dropped.length > 0 && (
-        <Button minimal aria-disabled={model.busy} onClick={() => writeWithout(model)}>
+        <Button
+          type="button"
+          minimal
+          aria-disabled={model.busy}
+          onClick={() => writeWithout(model)}
+        >
           {trans._n('Write without it', 'Write without them', error.dropped.length)}
         </Button>
       )}
