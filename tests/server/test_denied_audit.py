@@ -5,6 +5,7 @@ request writes nothing else, and a request without a user is no entry."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -101,3 +102,23 @@ async def test_an_edit_needing_execute_is_entered_as_its_refusal(
     )  # fmt: skip
     assert [entry[1] for entry in trail(jp_serverapp)] == ["access.deny", "job.create"]
     assert (await as_user(jp_fetch, "alice", "GET", *job_path))["cron"] is None
+
+
+async def test_a_client_that_keeps_asking_is_entered_once_a_minute(
+    jp_fetch: Any, jp_serverapp: Any
+) -> None:
+    """Two refused requests at once and one after them, of one user, are one entry; another
+    user's refusal of the same route, and the same user's of another route, are their own."""
+    audit_route = (*API, "audit")
+    await asyncio.gather(*(refused(jp_fetch, "bob", "GET", *audit_route) for _ in range(2)))
+    await refused(jp_fetch, "bob", "GET", *audit_route)
+    await refused(jp_fetch, "carol", "GET", *audit_route)
+    await refused(jp_fetch, "bob", "DELETE", *API, "jobs", "1")
+
+    denied = {"permission": "admin", "outcome": "denied"}
+    assert trail(jp_serverapp) == [
+        ("bob", "access.deny", "DELETE /nbtools/api/jobs/1",
+         {"permission": "write", "outcome": "denied"}),
+        ("carol", "access.deny", "GET /nbtools/api/audit", denied),
+        ("bob", "access.deny", "GET /nbtools/api/audit", denied),
+    ]  # fmt: skip

@@ -22,11 +22,12 @@ NOTEBOOK = make_notebook([("code", "days = 7", ["parameters"]), ("code", "days",
 
 
 class HeaderUsers(IdentityProvider):
-    """Two users, told apart by a header (as a proxy in front of Jupyter could do)."""
+    """Users told apart by a header (as a proxy in front of Jupyter could do); any other name
+    is no user."""
 
     def get_user(self, handler: Any) -> User | None:
         name = handler.request.headers.get("X-Test-User")
-        return User(username=name) if name in ("alice", "bob") else None
+        return User(username=name) if name in ("alice", "bob", "carol") else None
 
 
 @pytest.fixture

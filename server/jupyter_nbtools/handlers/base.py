@@ -41,7 +41,7 @@ from jupyter_nbtools.handlers.scrub import scrub_uri
 from jupyter_nbtools.handlers.seen import seen_from_root
 from jupyter_nbtools.identity import UNNAMED, request_actor
 from jupyter_nbtools.jobs_service import JobsService
-from nbtools import audit
+from nbtools.audit.denials import record_denial
 from nbtools.errors import (
     ConflictError,
     HiddenPathError,
@@ -158,18 +158,17 @@ class NbtoolsHandler(APIHandler):
     async def audit_denial(self, action: str) -> None:
         """Enter the Authorizer's refusal of ``action`` to the request's user in the audit
         trail (``access.deny``, target ``METHOD /nbtools/api/ROUTE``, without the query),
-        before the 403; a trail that cannot be written is logged, the 403 answered all
-        the same."""
+        before the 403, at most once a minute for the same user, action and route
+        (:func:`~nbtools.audit.denials.record_denial`); a trail that cannot be written is
+        logged, the 403 answered all the same."""
         path = self.request.path
         if path.startswith(self.base_url):
             path = "/" + path[len(self.base_url) :]
         method = (self.request.method or "GET").upper()
-        summary = {"permission": action, "outcome": "denied"}
         try:
             await self.call(
-                audit.record_now, self.project.store, self.actor, "access.deny",
-                f"{method} {path}", summary,
-            )  # fmt: skip
+                record_denial, self.project.store, self.actor, f"{method} {path}", action
+            )
         except Exception:
             self.log.exception("nbtools: cannot enter a refused %s in the audit trail", method)
 
