@@ -44,7 +44,11 @@ async def test_authorizer_can_deny_nbtools(jp_fetch: Any) -> None:
     with pytest.raises(HTTPClientError) as info:
         await jp_fetch("nbtools", "api", "status")
     assert info.value.code == 403
-    assert json.loads(info.value.response.body)["error"] == "HTTPError"
+    assert json.loads(info.value.response.body) == {
+        "error": "NotAuthorizedError",
+        "message": "You are not allowed to read on nbtools, which GET /nbtools/api/status needs.",
+        "details": {"action": "read"},
+    }  # the permission to ask for, for a client to show
     with pytest.raises(HTTPClientError) as dashboard:
         await jp_fetch("nbtools", "api", "jobs", "overview")
     assert dashboard.value.code == 403

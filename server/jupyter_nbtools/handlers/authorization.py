@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, NoReturn, Protocol, TypeVar, cast
 
 from jupyter_server.auth.decorator import authorized as jupyter_authorized
 from jupyter_server.auth.utils import HTTP_METHOD_TO_AUTH_ACTION
@@ -50,7 +50,7 @@ class Authorized(Protocol):
 
     def check_body(self) -> None: ...
 
-    async def audit_denial(self, action: str) -> None: ...
+    async def refuse(self, action: str) -> NoReturn: ...
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -64,9 +64,10 @@ def authorized_for(action: str | None) -> Callable[[F], F]:
     403 whatever its body holds, and the Authorizer is asked about every request.
 
     A request of an authenticated user the Authorizer refuses is entered in the audit trail
-    before its 403 (``access.deny``, :meth:`~.base.NbtoolsHandler.audit_denial`); the method
-    never runs, so nothing else is written. A request without a user (not logged in) is no
-    entry: it names no one."""
+    before its 403 (``access.deny``), which names the refused action (``NotAuthorizedError``,
+    ``details.action``: :meth:`~.base.NbtoolsHandler.refuse`); the method never runs, so
+    nothing else is written. A request without a user (not logged in) is no entry: it names
+    no one, and is answered Jupyter's own 403."""
 
     def decorate(method: F) -> F:
         @functools.wraps(method)
@@ -85,7 +86,7 @@ def authorized_for(action: str | None) -> Callable[[F], F]:
             except HTTPError as error:  # 403 before the method ran: the Authorizer's refusal
                 if error.status_code == 403 and not self._nbtools_allowed and self.current_user:
                     method_name = (self.request.method or "GET").upper()
-                    await self.audit_denial(action or HTTP_METHOD_TO_AUTH_ACTION[method_name])
+                    await self.refuse(action or HTTP_METHOD_TO_AUTH_ACTION[method_name])
                 raise
 
         return cast(F, audited)

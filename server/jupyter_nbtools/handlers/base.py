@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.base.handlers import APIHandler
@@ -147,10 +147,26 @@ class NbtoolsHandler(APIHandler):
             self.authorizer.is_authorized(self, self.current_user, action, self.auth_resource)
         )
         if not allowed:
-            await self.audit_denial(action)
-            raise NotAuthorizedError(
-                f"You are not allowed to {action} on nbtools, which {what} needs.", action=action
-            )
+            await self.refuse(action, what)
+
+    async def refuse(self, action: str, what: str | None = None) -> NoReturn:
+        """Refuse the request the Authorizer refused ``action`` to: entered in the audit trail
+        (:meth:`audit_denial`), then 403 naming the action (``details.action``) and ``what``
+        needs it, the request's method and route unless named, so that a client can tell
+        its user which permission to ask for."""
+        await self.audit_denial(action)
+        raise NotAuthorizedError(
+            f"You are not allowed to {action} on nbtools, which {what or self._route()} needs.",
+            action=action,
+        )
+
+    def _route(self) -> str:
+        """``METHOD /nbtools/api/ROUTE``: the request without the server's base URL and its
+        query."""
+        path = self.request.path
+        if path.startswith(self.base_url):
+            path = "/" + path[len(self.base_url) :]
+        return f"{(self.request.method or 'GET').upper()} {path}"
 
     #: Whether the Authorizer allowed the request's method (set by ``@authorized``).
     _nbtools_allowed = False
@@ -161,16 +177,11 @@ class NbtoolsHandler(APIHandler):
         before the 403, at most once a minute for the same user, action and route
         (:func:`~nbtools.audit.denials.record_denial`); a trail that cannot be written is
         logged, the 403 answered all the same."""
-        path = self.request.path
-        if path.startswith(self.base_url):
-            path = "/" + path[len(self.base_url) :]
-        method = (self.request.method or "GET").upper()
+        route = self._route()
         try:
-            await self.call(
-                record_denial, self.project.store, self.actor, f"{method} {path}", action
-            )
+            await self.call(record_denial, self.project.store, self.actor, route, action)
         except Exception:
-            self.log.exception("nbtools: cannot enter a refused %s in the audit trail", method)
+            self.log.exception("nbtools: cannot enter the refused %s in the audit trail", route)
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``function`` (database or file work) on the bounded worker pool, so the
