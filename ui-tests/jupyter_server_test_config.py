@@ -32,10 +32,14 @@ os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [_kernel_data, os.envi
 class RefuseAdminWhenAsked(AllowAllAuthorizer):
     """Jupyter's allow-all authorizer, except that a request with the header
     ``X-Nbtools-Test-Role: no-admin`` is refused nbtools' ``admin`` action, as a
-    JupyterHub or custom authorizer refuses it to a user without it (audit.spec.ts)."""
+    JupyterHub or custom authorizer refuses it to a user without it (audit.spec.ts), and
+    one with ``X-Nbtools-Test-Role: no-read`` every action on nbtools (JupyterLab's own
+    routes stay allowed), as to a user who may not read nbtools at all (refused.spec.ts)."""
 
     def is_authorized(self, handler, user, action, resource):
         role = handler.request.headers.get("X-Nbtools-Test-Role")
+        if role == "no-read":
+            return resource != "nbtools"
         return not (action == "admin" and role == "no-admin")
 
 

@@ -58,6 +58,17 @@ export function isApiErrorBody(value: unknown): value is ApiErrorBody {
 }
 
 /**
+ * The action (`read`, `write`, `execute`, `admin`) the server's Authorizer refused the
+ * logged-in user when `reason` is its 403 (`NotAuthorizedError`, `details.action`), else
+ * null: asking again is refused again, and entered in the audit trail.
+ */
+export function refusedAction(reason: unknown): string | null {
+  const refused = reason instanceof NbtoolsApiError && reason.error === 'NotAuthorizedError';
+  const action = refused ? reason.details.action : null;
+  return typeof action === 'string' ? action : null;
+}
+
+/**
  * Any thrown value as an `Error` (its message is what the user sees).
  */
 export function asError(reason: unknown): Error {

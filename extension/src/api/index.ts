@@ -4,7 +4,8 @@ export {
   asError,
   fieldOf,
   isApiErrorBody,
-  refusals
+  refusals,
+  refusedAction
 } from './errors';
 export { API_NAMESPACE, fetchAPI, requestAPI } from './request';
 export { getStatus } from './status';

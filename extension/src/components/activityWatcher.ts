@@ -23,7 +23,7 @@ export class ActivityWatcher {
     private readonly _onRunEnded: (run: Run) => void,
     private readonly _onAlertOpened: (alert: Alert) => void
   ) {
-    const looks = new Reloader(() => this._look());
+    const looks = (this._looks = new Reloader(() => this._look()));
     const turn = (): void => {
       if (!document.hidden) {
         looks.poll();
@@ -61,11 +61,15 @@ export class ActivityWatcher {
       }
       this._endedRuns = ended;
       this._openedAlerts = opened;
-    } catch {
-      // The panel's sections report load failures; this watcher only tells news.
+    } catch (reason) {
+      // The panel's sections report load failures; this watcher only tells news, and asks
+      // no more once refused (each refusal is entered in the audit trail) until JupyterLab
+      // is loaded again.
+      this._looks.hold(reason);
     }
   }
 
+  private _looks: Reloader;
   private _endedRuns: Set<number> | null = null;
   private _openedAlerts: Set<number> | null = null;
 }

@@ -6,7 +6,7 @@ import * as React from 'react';
 import type { AlertsModel, AlertsState } from './alertsModel';
 import { formatTime } from './dates';
 import { useFocusAfterRemoval } from './focusHandover';
-import { LoadError } from './loadError';
+import { LoadError, Refused } from './loadError';
 
 /** How often a visible Alerts section asks the server again. */
 const POLL_MS = 5_000;
@@ -53,6 +53,7 @@ export class AlertsView extends VDomRenderer<AlertsModel> {
         state={this.model.state}
         actionError={this.model.actionError}
         onAcknowledge={id => void this.model.acknowledge(id)}
+        onRetry={() => void this.model.refresh()}
         trans={this._trans}
       />
     );
@@ -66,6 +67,8 @@ interface IAlertListProps {
   state: AlertsState;
   actionError: string | null;
   onAcknowledge: (alertId: number) => void;
+  /** Load again (a refused load's Retry). */
+  onRetry: () => void;
   trans: TranslationBundle;
 }
 
@@ -78,6 +81,7 @@ export function AlertList({
   state,
   actionError,
   onAcknowledge,
+  onRetry,
   trans
 }: IAlertListProps): React.ReactElement {
   const box = React.useRef<HTMLDivElement>(null);
@@ -88,6 +92,16 @@ export function AlertList({
   );
   if (state.kind === 'idle' || state.kind === 'loading') {
     return <p className="jp-nbtools-muted">{trans.__('Loading alerts…')}</p>;
+  }
+  if (state.kind === 'failed' && state.refused !== null) {
+    return (
+      <Refused
+        action={state.refused}
+        message={state.error.message}
+        onRetry={onRetry}
+        trans={trans}
+      />
+    );
   }
   if (state.kind === 'failed') {
     return (

@@ -8,7 +8,8 @@ export type AlertsState =
   | { readonly kind: 'idle' }
   | { readonly kind: 'loading' }
   | { readonly kind: 'ready'; readonly alerts: Alert[] }
-  | { readonly kind: 'failed'; readonly error: Error };
+  /** `refused`: the action the server refused the user (403): polling waits for `refresh`. */
+  | { readonly kind: 'failed'; readonly error: Error; readonly refused: string | null };
 
 /**
  * The open alerts of one job, or of all jobs when `jobId` is null, loaded one
@@ -66,7 +67,7 @@ export class AlertsModel extends VDomModel {
       const alerts = await listAlerts({ job: this._jobId ?? undefined, status: 'open' });
       next = { kind: 'ready', alerts };
     } catch (reason) {
-      next = { kind: 'failed', error: asError(reason) };
+      next = { kind: 'failed', error: asError(reason), refused: this._loads.hold(reason) };
     }
     if (!this.isDisposed) {
       this._set(next);

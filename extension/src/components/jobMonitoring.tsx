@@ -8,6 +8,7 @@ import { AlertList } from './alerts';
 import { MetricChart } from './metricChart';
 import type { ChartRun } from './metricChart';
 import { NotificationsEditor } from './notificationsEditor';
+import { Refused } from './loadError';
 import { Reloader } from './reloader';
 import { RulesEditor } from './rulesEditor';
 
@@ -110,6 +111,8 @@ export function JobMonitoring({
   const [alerts, setAlerts] = React.useState<Alert[] | null>(null);
   const [page, setPage] = React.useState<MetricSeries | null>(null);
   const [error, setError] = React.useState<string | null>(null);
+  /** The action the server refused the user (403): the section stops asking until Retry. */
+  const [refused, setRefused] = React.useState<string | null>(null);
   const [version, setVersion] = React.useState(0);
 
   React.useEffect(() => {
@@ -127,10 +130,13 @@ export function JobMonitoring({
           setAlerts(open);
           setPage(metrics);
           setError(null);
+          setRefused(null);
         }
       } catch (reason) {
+        const action = loads.hold(reason);
         if (live) {
           setError(asError(reason).message);
+          setRefused(action);
         }
       }
     });
@@ -182,12 +188,21 @@ export function JobMonitoring({
           {expanded ? trans.__('Hide metrics and alerts') : trans.__('Metrics and alerts')}
         </Button>
       </div>
-      {expanded && (
+      {expanded && refused !== null && (
+        <Refused
+          action={refused}
+          message={error ?? ''}
+          onRetry={() => setVersion(v => v + 1)}
+          trans={trans}
+        />
+      )}
+      {expanded && refused === null && (
         <div className="jp-nbtools-JobMonitoring-body">
           <AlertList
             state={alerts === null ? { kind: 'loading' } : { kind: 'ready', alerts }}
             actionError={error}
             onAcknowledge={id => void acknowledge(id)}
+            onRetry={() => setVersion(v => v + 1)}
             trans={trans}
           />
           {page === null ? (

@@ -14,6 +14,7 @@ import { RunStatusBadge, erasedText, retryText } from './runStatus';
 import { Spinner } from './spinner';
 import { useOnceAtATime } from './useOnceAtATime';
 import { usePolled } from './usePolled';
+import { Refused } from './loadError';
 
 /** Milliseconds between refreshes of the page while it is shown. */
 const POLL_MS = 3000;
@@ -66,7 +67,7 @@ function JobPageContent({
   trans: TranslationBundle;
 }): React.ReactElement {
   const [runCount, setRunCount] = React.useState(PAGE_SIZE);
-  const { data, error, setError, reload } = usePolled(
+  const { data, error, setError, reload, refused } = usePolled(
     React.useCallback(() => loadPage(jobId, runCount), [jobId, runCount]),
     { intervalMs: POLL_MS, shown: isShown }
   );
@@ -107,6 +108,9 @@ function JobPageContent({
     action().catch(reason => setError(asError(reason).message));
   };
 
+  if (refused !== null) {
+    return <Refused action={refused} message={error ?? ''} onRetry={reload} trans={trans} />;
+  }
   if (data === null) {
     return error ? (
       <p role="alert" className="jp-nbtools-Error-message">

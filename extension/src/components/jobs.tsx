@@ -12,7 +12,7 @@ import { JobMonitoring } from './jobMonitoring';
 import { JobNotes } from './jobNotes';
 import type { JobsModel } from './jobsModel';
 import { RunLineageLine } from './lineage';
-import { LoadError } from './loadError';
+import { LoadError, Refused } from './loadError';
 import { RunArtifacts } from './runArtifacts';
 import { RunStatusBadge, erasedText, retryText } from './runStatus';
 import { UnservedNotice } from './schedulerWatch';
@@ -73,7 +73,14 @@ export class JobsView extends VDomRenderer<JobsModel> {
             {trans.__('Create job')}
           </Button>
         )}
-        {model.error !== null ? (
+        {model.error !== null && model.refused !== null ? (
+          <Refused
+            action={model.refused}
+            message={model.error}
+            onRetry={() => void model.refresh()}
+            trans={trans}
+          />
+        ) : model.error !== null ? (
           // Not the lists: empty, they would say there are no jobs or runs.
           <LoadError title={trans.__('Could not load the jobs')} message={model.error} />
         ) : (

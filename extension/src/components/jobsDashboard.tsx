@@ -20,6 +20,7 @@ import { RunStatusBadge } from './runStatus';
 import { Spinner } from './spinner';
 import { SchedulerWatch, UnservedNotice } from './schedulerWatch';
 import { usePolled } from './usePolled';
+import { Refused } from './loadError';
 
 /** Milliseconds between refreshes while the dashboard is shown. */
 const POLL_MS = 5000;
@@ -216,7 +217,9 @@ function DashboardContent({
   React.useEffect(() => {
     const timer = window.setTimeout(
       () =>
-        setQuery(current => (current.q === typed ? current : { ...current, q: typed, offset: 0 })),
+        setQuery(current =>
+          (current.q ?? '') === typed ? current : { ...current, q: typed, offset: 0 }
+        ),
       TYPING_MS
     );
     return () => window.clearTimeout(timer);
@@ -225,7 +228,8 @@ function DashboardContent({
   const {
     data: page,
     error,
-    reload
+    reload,
+    refused
   } = usePolled<JobsPage>(
     React.useCallback(() => listJobsOverview({ ...query, limit: pageSize }), [query, pageSize]),
     { intervalMs: POLL_MS, shown }
@@ -356,12 +360,15 @@ function DashboardContent({
           {trans.__('Resume')}
         </Button>
       </div>
-      {error && (
+      {refused !== null && (
+        <Refused action={refused} message={error ?? ''} onRetry={reload} trans={trans} />
+      )}
+      {error && refused === null && (
         <p role="alert" className="jp-nbtools-Error-message">
           {error}
         </p>
       )}
-      {page === null ? (
+      {refused !== null ? null : page === null ? (
         !error && <p role="status">{trans.__('Loading the jobs…')}</p>
       ) : page.total === 0 && !filtering ? (
         <div className="jp-nbtools-Dashboard-empty">

@@ -98,6 +98,11 @@ export class JobsModel extends VDomModel {
   get error(): string | null {
     return this._error;
   }
+
+  /** The action the server refused the user (403) on the last load: polling waits for `refresh`. */
+  get refused(): string | null {
+    return this._refused;
+  }
   /** Whether the notebook's jobs and runs have loaded (since it was followed). */
   get loaded(): boolean {
     return this._loaded;
@@ -162,6 +167,7 @@ export class JobsModel extends VDomModel {
         this._jobs = jobs;
         this._openAlerts = openAlerts;
         this._error = null;
+        this._refused = null;
         this._loaded = true;
         if (floor === null) {
           this._hasOlder = runs.length > size;
@@ -175,8 +181,10 @@ export class JobsModel extends VDomModel {
         this.stateChanged.emit();
       }
     } catch (reason) {
+      const refused = this._loads.hold(reason);
       if (current()) {
         this._error = asError(reason).message;
+        this._refused = refused;
         this.stateChanged.emit();
       }
     }
@@ -280,6 +288,7 @@ export class JobsModel extends VDomModel {
   private _hasOlder = false;
   private _loadingOlder = false;
   private _error: string | null = null;
+  private _refused: string | null = null;
   private _loaded = false;
   private _loads = new Reloader(() => this._load());
   private _timer = 0;

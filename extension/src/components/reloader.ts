@@ -1,3 +1,5 @@
+import { refusedAction } from '../api';
+
 /**
  * One load at a time, for a view that reads the server again and again (every few seconds,
  * and after a change): a load starts only once the one before it has its answer or its
@@ -7,9 +9,12 @@
 export class Reloader {
   constructor(private readonly _load: () => Promise<void>) {}
 
-  /** A polling turn: a load, unless one is under way (the turn is then skipped). */
+  /**
+   * A polling turn: a load, unless one is under way (the turn is then skipped) or the last
+   * was refused (`hold`).
+   */
   poll(): void {
-    if (this._loading === null) {
+    if (this._loading === null && !this._held) {
       void this.reload();
     }
   }
@@ -19,6 +24,7 @@ export class Reloader {
    * changed meanwhile), however often this is asked meanwhile. Resolves once that load ended.
    */
   reload(): Promise<void> {
+    this._held = false;
     if (this._stopped) {
       return Promise.resolve();
     }
@@ -30,6 +36,19 @@ export class Reloader {
       this._again = true;
     }
     return this._loading;
+  }
+
+  /**
+   * Called with a load's failure: when the server refused the user (403, `refusedAction`),
+   * polling turns stop until `reload` (the user's Retry, a change), since each would be
+   * refused again and entered in the audit trail. Returns the refused action, else null.
+   */
+  hold(reason: unknown): string | null {
+    const action = refusedAction(reason);
+    if (action !== null) {
+      this._held = true;
+    }
+    return action;
   }
 
   /** Start no load any more (the view is gone); the one under way still ends. */
@@ -49,4 +68,6 @@ export class Reloader {
   /** Whether a reload was asked during the load under way. */
   private _again = false;
   private _stopped = false;
+  /** Whether the last load was refused: polling turns wait for a reload. */
+  private _held = false;
 }

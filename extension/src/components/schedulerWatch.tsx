@@ -1,7 +1,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { getStatus } from '../api';
+import { getStatus, refusedAction } from '../api';
 
 /**
  * Milliseconds between two checks of whether a scheduler serves the store: while one does,
@@ -22,21 +22,25 @@ export class SchedulerWatch {
   /** Check again if it is time; resolves to whether `unserved` changed. */
   async check(): Promise<boolean> {
     const every = this._none > 0 ? CHECK_MS.unserved : CHECK_MS.served;
-    if (Date.now() - this._checkedAt < every) {
+    if (this._refused || Date.now() - this._checkedAt < every) {
       return false;
     }
     this._checkedAt = Date.now();
     let none: boolean;
     try {
       none = !(await getStatus()).schedulers.some(scheduler => scheduler.alive);
-    } catch {
-      return false; // the Status section says why the status cannot be read
+    } catch (reason) {
+      // the Status section says why the status cannot be read; refused, it is not asked again
+      // (each refusal is entered in the audit trail)
+      this._refused = refusedAction(reason) !== null;
+      return false;
     }
     const before = this.unserved;
     this._none = none ? this._none + 1 : 0;
     return this.unserved !== before;
   }
 
+  private _refused = false;
   private _none = 0;
   private _checkedAt = 0;
 }

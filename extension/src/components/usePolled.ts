@@ -15,7 +15,8 @@ export interface IPolling {
  * while it can be seen: its view is `shown`, in a browser tab that is not
  * hidden (other turns are skipped, as is a turn while a load is under way:
  * see Reloader); `reload` loads again after a change: at once, or once the
- * load under way ends. `error` is the last
+ * load under way ends. A load the server refused (403) stops the turns until
+ * `reload` (see Reloader.hold): `refused` names the action. `error` is the last
  * failure: a failed load's until a load succeeds, or what the view sets with
  * `setError` (an action's failure) until it sets another. `load` must be
  * stable (`React.useCallback`): a new one loads again, as a new query does.
@@ -28,9 +29,15 @@ export function usePolled<T>(
   error: string | null;
   setError: (error: string | null) => void;
   reload: () => void;
+  /** The action the server refused the user (403) on the last load, until one succeeds. */
+  refused: string | null;
 } {
   const [data, setData] = React.useState<T | null>(null);
-  const [failure, setFailure] = React.useState<{ message: string; ofLoad: boolean } | null>(null);
+  const [failure, setFailure] = React.useState<{
+    message: string;
+    ofLoad: boolean;
+    refused?: string | null;
+  } | null>(null);
   const loads = React.useRef<Reloader | null>(null);
   const intervalMs = every?.intervalMs;
   const shown = every?.shown;
@@ -45,8 +52,9 @@ export function usePolled<T>(
           }
         },
         reason => {
+          const refused = current.hold(reason);
           if (live) {
-            setFailure({ message: asError(reason).message, ofLoad: true });
+            setFailure({ message: asError(reason).message, ofLoad: true, refused });
           }
         }
       )
@@ -68,5 +76,6 @@ export function usePolled<T>(
     []
   );
   const reload = React.useCallback(() => void loads.current?.reload(), []);
-  return { data, error: failure?.message ?? null, setError, reload };
+  const refused = failure?.refused ?? null;
+  return { data, error: failure?.message ?? null, setError, reload, refused };
 }
