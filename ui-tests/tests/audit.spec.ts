@@ -1,4 +1,5 @@
 import { execFileSync } from 'child_process';
+import { readFileSync } from 'fs';
 
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
@@ -52,6 +53,18 @@ async function checkAuditView(page: IJupyterLabPageFixture, testInfo: TestInfo):
   await expect(table.getByRole('row').nth(1)).toContainText('dataset audited_59');
   await expect(newer).toBeDisabled();
   await expect(older).toBeFocused();
+
+  // Download CSV, reached with the keyboard: the entries the applied filters select, newest
+  // first, as the server's file (its header, then auditor-ana's newest dataset.add).
+  const downloaded = page.waitForEvent('download');
+  await pages.getByRole('button', { name: 'Download CSV' }).focus();
+  await page.keyboard.press('Enter');
+  const download = await downloaded;
+  expect(download.suggestedFilename()).toBe('nbtools-audit.csv');
+  const csv = readFileSync(await download.path(), 'utf-8').split('\r\n');
+  expect(csv[0]).toBe('id,at,actor,action,target,summary');
+  expect(csv[1]).toMatch(/^\d+,[^,]+,auditor-ana,dataset\.add,dataset audited_59,/);
+  expect(csv.filter(line => line !== '')).toHaveLength(61);
 
   const since = filters.getByRole('textbox', { name: 'Since' });
   await since.fill('last tuesday');

@@ -1,7 +1,10 @@
 /**
  * Client and wire types of the audit trail: `GET /audit` (the `admin` action).
  */
-import { queryString, requestAPI } from './request';
+import { downloadAPI, queryString, requestAPI } from './request';
+
+/** The most entries one request answers (`limit`), also as CSV. */
+export const AUDIT_MAX_LIMIT = 10000;
 
 /** Who did what to which object, and a summary of the change. */
 export interface AuditEntry {
@@ -30,4 +33,14 @@ export interface AuditQuery {
 /** Audit entries, newest first. */
 export function listAuditEntries(options: AuditQuery = {}): Promise<AuditEntry[]> {
   return requestAPI<AuditEntry[]>(`audit${queryString({ ...options })}`);
+}
+
+/**
+ * The entries `options` select (newest first, at most `limit`) as the CSV file
+ * `GET /audit?format=csv` answers (`nbtools-audit.csv`), for a spreadsheet.
+ */
+export function downloadAuditCsv(
+  options: AuditQuery = {}
+): Promise<{ filename: string; blob: Blob }> {
+  return downloadAPI(`audit${queryString({ ...options, format: 'csv' })}`, 'nbtools-audit.csv');
 }

@@ -132,5 +132,5 @@ export type {
   RunUsage,
   VersionUsage
 } from './data';
-export { listAuditEntries } from './audit';
+export { AUDIT_MAX_LIMIT, downloadAuditCsv, listAuditEntries } from './audit';
 export type { AuditEntry, AuditQuery } from './audit';

@@ -1,4 +1,4 @@
-import { fetchAPI, requestAPI } from './request';
+import { downloadAPI, fetchAPI, requestAPI } from './request';
 import type { Classification } from './data';
 import type { LineageRun } from './lineage';
 
@@ -346,11 +346,8 @@ export function openRunOutput(id: number): Promise<{ path: string }> {
 /**
  * The run's HTML report as a file download (never rendered on the Jupyter origin).
  */
-export async function downloadRunHtml(id: number): Promise<{ filename: string; blob: Blob }> {
-  const response = await fetchAPI(`runs/${id}/download/html`);
-  const disposition = response.headers.get('Content-Disposition') ?? '';
-  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `run-${id}.html`;
-  return { filename, blob: await response.blob() };
+export function downloadRunHtml(id: number): Promise<{ filename: string; blob: Blob }> {
+  return downloadAPI(`runs/${id}/download/html`, `run-${id}.html`);
 }
 
 /** One artifact of a run, as a file to save. */

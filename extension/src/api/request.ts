@@ -83,6 +83,20 @@ export async function fetchAPI(
 }
 
 /**
+ * A file the nbtools REST API answers as an attachment: the name its `Content-Disposition`
+ * gives (`fallback` without one) and its content; error answers throw as with `requestAPI`.
+ */
+export async function downloadAPI(
+  endpoint: string,
+  fallback: string
+): Promise<{ filename: string; blob: Blob }> {
+  const response = await fetchAPI(endpoint);
+  const disposition = response.headers.get('Content-Disposition') ?? '';
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallback;
+  return { filename, blob: await response.blob() };
+}
+
+/**
  * `?name=value&…` of the parameters that have a value (`''` when none has).
  */
 export function queryString(params: Record<string, string | number | null | undefined>): string {

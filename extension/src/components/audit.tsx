@@ -2,9 +2,17 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button, ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { NbtoolsApiError, asError, fieldOf, listAuditEntries } from '../api';
+import {
+  AUDIT_MAX_LIMIT,
+  NbtoolsApiError,
+  asError,
+  downloadAuditCsv,
+  fieldOf,
+  listAuditEntries
+} from '../api';
 import type { AuditEntry } from '../api';
 import { formatTime } from './dates';
+import { saveBlob } from './download';
 import { useFocusHandover } from './focusHandover';
 import { LoadError } from './loadError';
 
@@ -34,6 +42,15 @@ type AuditState =
   /** The server refused a filter's value (`field`: its name). */
   | { readonly kind: 'invalid'; readonly field: string; readonly message: string }
   | { readonly kind: 'failed'; readonly message: string };
+
+/** The query of `filters` (a value of spaces only is none). */
+function filterQuery(filters: IFilters): { since?: string; actor?: string; action?: string } {
+  return {
+    since: filters.since.trim() || undefined,
+    actor: filters.actor.trim() || undefined,
+    action: filters.action.trim() || undefined
+  };
+}
 
 /** Whether any of `filters` is set (a value of spaces only is none, as the request leaves it out). */
 function filtered(filters: IFilters): boolean {
@@ -91,6 +108,7 @@ function AuditContent({ trans }: { trans: TranslationBundle }): React.ReactEleme
   const [pages, setPages] = React.useState<(number | undefined)[]>([undefined]);
   const [state, setState] = React.useState<AuditState>({ kind: 'loading' });
   const [reloads, setReloads] = React.useState(0);
+  const [downloadError, setDownloadError] = React.useState<string | null>(null);
   const before = pages[pages.length - 1];
   // Newer is disabled on the first page, Older on the last: each hands the focus to the other.
   // While the page asked for loads, Older is marked aria-disabled (it keeps the focus).
@@ -100,9 +118,7 @@ function AuditContent({ trans }: { trans: TranslationBundle }): React.ReactEleme
   React.useEffect(() => {
     let live = true;
     listAuditEntries({
-      since: applied.since.trim() || undefined,
-      actor: applied.actor.trim() || undefined,
-      action: applied.action.trim() || undefined,
+      ...filterQuery(applied),
       before,
       limit: AUDIT_PAGE_SIZE + 1
     }).then(
@@ -148,6 +164,19 @@ function AuditContent({ trans }: { trans: TranslationBundle }): React.ReactEleme
       </div>
     );
   }
+  /** The entries the applied filters select, newest first, as the server's CSV file. */
+  const download = async (): Promise<void> => {
+    setDownloadError(null);
+    try {
+      const { filename, blob } = await downloadAuditCsv({
+        ...filterQuery(applied),
+        limit: AUDIT_MAX_LIMIT
+      });
+      saveBlob(filename, blob);
+    } catch (reason) {
+      setDownloadError(asError(reason).message);
+    }
+  };
   const fieldError = (name: keyof IFilters): string | null =>
     state.kind === 'invalid' && state.field === name ? state.message : null;
   const apply = (event: React.FormEvent): void => {
@@ -261,7 +290,21 @@ function AuditContent({ trans }: { trans: TranslationBundle }): React.ReactEleme
         <Button small minimal onClick={() => setReloads(count => count + 1)}>
           {trans.__('Refresh')}
         </Button>
+        <Button
+          small
+          minimal
+          title={trans.__(
+            'The entries the applied filters select, newest first (at most %1), as a CSV file for a spreadsheet',
+            AUDIT_MAX_LIMIT
+          )}
+          onClick={() => void download()}
+        >
+          {trans.__('Download CSV')}
+        </Button>
       </nav>
+      {downloadError && (
+        <LoadError title={trans.__('Could not download the audit trail')} message={downloadError} />
+      )}
     </>
   );
 }
