@@ -232,16 +232,7 @@ def test_a_purpose_withdrawn_while_a_run_runs_refuses_its_next_use(
     assert shown["datasets"] == []  # refused: not a use the run made
     executed = json.loads(Path(shown["output_notebook"]).read_text())
     assert executed["cells"][-1]["outputs"] == []  # the cell failed: the next did not run
-    refusals = json.loads(
-        nbtools(root, "audit", "list", "--action", "policy.refuse", "--json").stdout
-    )
-    assert [(e["actor"], e["target"], e["summary"]) for e in refusals] == [
-        (
-            "dpo-test",
-            f"run {run['id']}",
-            {"purpose": "churn-model", "refused": ["customers"], "during": "run"},
-        )
-    ]
+    assert refusals_of(root) == [refused_during(run["id"])]
 
 
 #: Cells that withdraw the purpose, then leave the run's record of uses unwritable (for root,
@@ -296,13 +287,18 @@ def test_a_refused_use_the_record_cannot_hold_is_audited_all_the_same(
     assert run["status"] == "failed"
     shown = json.loads(nbtools(root, "runs", "show", str(run["id"]), "--json").stdout)
     assert shown["error"]["name"] == "PolicyRefusedError", shown["error"]
-    refusals = json.loads(
+    assert refusals_of(root) == [refused_during(run["id"])]
+
+
+def refusals_of(root: Path) -> list[tuple[str, str, dict[str, object]]]:
+    """The ``policy.refuse`` entries of ``root``'s audit trail: actor, target, summary."""
+    entries = json.loads(
         nbtools(root, "audit", "list", "--action", "policy.refuse", "--json").stdout
     )
-    assert [(e["actor"], e["target"], e["summary"]) for e in refusals] == [
-        (
-            "dpo-test",
-            f"run {run['id']}",
-            {"purpose": "churn-model", "refused": ["customers"], "during": "run"},
-        )
-    ]
+    return [(e["actor"], e["target"], e["summary"]) for e in entries]
+
+
+def refused_during(run_id: int) -> tuple[str, str, dict[str, object]]:
+    """The entry of the use of ``customers`` for ``churn-model`` refused during run ``run_id``."""
+    summary = {"purpose": "churn-model", "refused": ["customers"], "during": "run"}
+    return ("dpo-test", f"run {run_id}", summary)

@@ -216,17 +216,9 @@ def test_sigkill_during_a_cell_leaves_no_earlier_output(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    writer = None
-    try:
-        writer = opened_for_writing(fifo, process)  # the cell reads it: the run is in it
-        process.kill()
-        assert process.wait(timeout=60) == held.KILLED
+    try:  # killed once the cell reads the pipe: the run is in it
+        assert exit_on_signal(fifo, process, signal.SIGKILL) == held.KILLED
     finally:
-        if writer is not None:
-            os.close(writer)
-        if process.poll() is None:
-            kill_tree(process.pid)
-            process.wait()
         if (tmp_path / "kernel.pid").exists():  # the orphaned kernel: nothing killed it
             kill_tree(int((tmp_path / "kernel.pid").read_text()))
     assert not out.exists()
