@@ -101,3 +101,17 @@ def install_kernel(
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec))
     return EnvKernel(name, site, kernels)
+
+
+#: The ``python_version`` marker of the Python nbtools (and these tests) run on.
+OURS = "{}.{}".format(*sys.version_info)
+#: A Python other than the one nbtools runs on, where this machine has one (pyenv's builds).
+OTHER_PYTHON = next(
+    (
+        python
+        for version in ("3.12.1", "3.13.0", "3.10.13")
+        if (python := Path.home() / ".pyenv" / "versions" / version / "bin" / "python").exists()
+        and not version.startswith(f"{OURS}.")
+    ),
+    None,
+)

@@ -21,9 +21,10 @@ from nbtools.envsnap.diff import SnapshotDiff, diff
 from nbtools.envsnap.kernel_capture import (
     OLDEST_PYTHON,
     capture_interpreter,
+    interpreter_markers,
     snapshot_from_document,
 )
-from nbtools.envsnap.model import Distribution, Snapshot
+from nbtools.envsnap.model import Distribution, MarkerEnvironment, Snapshot
 from nbtools.envsnap.pylock import marker_holds
 from nbtools.envsnap.requirements import header, requirement_line
 from nbtools.errors import CheckFailedError, InvalidInputError, NotFoundError
@@ -191,10 +192,9 @@ def check_recreate(
     snapshot: Snapshot, directory: Path, project: Project | None = None, python: str | None = None
 ) -> tuple[str, list[str]]:
     """The checks made before a recreate starts (:func:`recreate` makes them, and a dry run
-    only them): the snapshot's ``environments`` (:func:`check_environments`), then
-    ``directory`` (:func:`check_new_directory`), never in ``project``'s store directory
-    (nbtools' own files), then the interpreter (:func:`choose_python`: what it returns)."""
-    check_environments(snapshot)
+    only them): ``directory`` (:func:`check_new_directory`), never in ``project``'s store
+    directory (nbtools' own files), then the interpreter (:func:`choose_python`: what it
+    returns) and the snapshot's ``environments`` for it (:func:`check_environments`)."""
     check_new_directory(directory)
     if project is not None and project.in_store(directory):
         raise InvalidInputError(
@@ -202,31 +202,46 @@ def check_recreate(
             "manages: choose another place.",
             directory=str(directory),
         )
-    return choose_python(snapshot, python)
+    interpreter, warnings = choose_python(snapshot, python)
+    check_environments(snapshot, interpreter, "python" if python else "snapshot")
+    return interpreter, warnings
 
 
-def check_environments(snapshot: Snapshot) -> None:
-    """Refuse a snapshot of a pylock.toml whose ``environments`` name none this machine's
-    interpreter is (PEP 751: an installer must raise an error)."""
+def check_environments(snapshot: Snapshot, python: str, field: str) -> None:
+    """Refuse a snapshot of a pylock.toml whose ``environments`` name none interpreter
+    ``python`` (the one :func:`choose_python` chose) is (PEP 751: an installer must raise an error), its markers evaluated with the
+    values ``python`` reports (:func:`interpreter_markers`; nbtools' own need no asking);
+    the error names ``field``, the input that chose it."""
     if not snapshot.environments:
         return
+    here: MarkerEnvironment | None = (
+        {name: str(value) for name, value in default_environment().items()}
+        if python == sys.executable
+        else interpreter_markers(python)
+    )
+    if here is None:
+        raise InvalidInputError(
+            f"{python} did not report its environment markers, which {snapshot.origin}'s "
+            "environments are checked with.",
+            field=field,
+        )
     try:
-        if any(marker_holds(marker, "requirement") for marker in snapshot.environments):
+        if any(marker_holds(marker, "requirement", (), here) for marker in snapshot.environments):
             return
     except InvalidMarker as exc:
         raise InvalidInputError(
             f"{snapshot.origin}: invalid environments marker: {exc}", field="snapshot"
         ) from None
-    here = default_environment()
     described = ", ".join(
-        f"{name} {here[name]!r}"
+        f"{name} {here.get(name)!r}"
         for name in ("sys_platform", "platform_machine", "implementation_name", "python_version")
     )
     raise InvalidInputError(
         f"{snapshot.origin} is locked for the environments {list(snapshot.environments)}; "
-        f"this machine ({described}) is none of them, and PEP 751 forbids installing it "
-        "here. Recreate it where one of them holds, or lock it for this machine.",
-        field="snapshot",
+        f"{python} ({described}) is none of them, and PEP 751 forbids installing it "
+        "with it. Recreate it where one of them holds (`nbtools env recreate --python PATH` "
+        "takes another interpreter), or lock it for this one.",
+        field=field,
         environments=list(snapshot.environments),
     )
 

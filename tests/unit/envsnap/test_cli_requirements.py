@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from nbtools.cli.app import cli
-from tests.envsnap_support import EnvKernel, install_kernel, write_dist
+from nbtools.envsnap.pylock import parse_pylock
+from nbtools.envsnap.recreate import check_recreate
+from nbtools.errors import InvalidInputError
+from tests.envsnap_support import OTHER_PYTHON, OURS, EnvKernel, install_kernel, write_dist
 from tests.unit.envsnap.conftest import EnvCommand, snapshot_id
 from tests.unit.envsnap.test_recreate import build_wheel
 
@@ -77,18 +79,15 @@ def test_an_export_pins_a_version_that_is_not_pep_440_so_that_it_reads_back(
     assert nbtools("check", str(requirements), "--kernel", "envtest").exit_code == 0
 
 
-#: The ``python_version`` marker of the Python nbtools (and these tests) run on.
-OURS = "{}.{}".format(*sys.version_info)
-#: A Python other than the one nbtools runs on, where this machine has one (pyenv's builds).
-OTHER_PYTHON = next(
-    (
-        python
-        for version in ("3.12.1", "3.13.0", "3.10.13")
-        if (python := Path.home() / ".pyenv" / "versions" / version / "bin" / "python").exists()
-        and not version.startswith(f"{OURS}.")
-    ),
-    None,
-)
+def _minor_version(python: str) -> str:
+    """The ``python_version`` marker of interpreter ``python``."""
+    done = subprocess.run(
+        [python, "-c", "import sys; print('{}.{}'.format(*sys.version_info))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
 
 
 @pytest.mark.skipif(OTHER_PYTHON is None, reason="no second Python on this machine")
@@ -104,13 +103,7 @@ def test_a_file_s_markers_are_read_for_the_kernel_s_python_not_nbtools_own(
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     kernel = install_kernel(tmp_path / "jupyter" / "kernels", tmp_path / "site", "other", python)
     write_dist(kernel.site, "pinned", "1.0")
-    done = subprocess.run(
-        [python, "-c", "import sys; print('{0}.{1}'.format(*sys.version_info))"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    theirs = done.stdout.strip()
+    theirs = _minor_version(python)
     write_dist(kernel.site, "newer", "1.0")  # only the kernel's Python gets it
     universal = tmp_path / "requirements.txt"
     universal.write_text(
@@ -134,15 +127,9 @@ def test_recreate_with_another_python_reads_the_file_for_that_python(tmp_path: P
     """`recreate --python X` read a universal file for nbtools' own Python: the line for X
     was left out and the new venv got nothing ("Installed 0")."""
     wheel = build_wheel(tmp_path, "VALUE = 1\n")
-    done = subprocess.run(
-        [str(OTHER_PYTHON), "-c", "import sys; print('{}.{}'.format(*sys.version_info))"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
     universal = tmp_path / "requirements.txt"
     universal.write_text(
-        f'tinypkg @ {wheel.as_uri()} ; python_version == "{done.stdout.strip()}"  '
+        f'tinypkg @ {wheel.as_uri()} ; python_version == "{_minor_version(str(OTHER_PYTHON))}"  '
         "# tinypkg==1.0\n"
         f'absent==1.0 ; python_version == "{OURS}"\n'
     )
@@ -153,3 +140,36 @@ def test_recreate_with_another_python_reads_the_file_for_that_python(tmp_path: P
     assert made.exit_code == 0, made.output
     report = json.loads(made.stdout)
     assert (report["installed"], report["mismatches"]) == (1, [])
+
+
+@pytest.mark.skipif(OTHER_PYTHON is None, reason="no second Python on this machine")
+def test_a_lock_s_environments_are_checked_for_the_python_recreate_is_given(
+    tmp_path: Path,
+) -> None:
+    """A lock's ``environments`` were checked for nbtools' own Python whatever ``--python``
+    chose: a lock for X was refused with X ("this machine is none of them"), and one for
+    nbtools' Python went ahead with X, which it was not locked for."""
+    python = str(OTHER_PYTHON)
+    lock = 'lock-version = "1.0"\ncreated-by = "hand"\npackages = []\n'
+    theirs = parse_pylock(
+        f"environments = [\"python_version == '{_minor_version(python)}'\"]\n" + lock
+    )
+    ours = parse_pylock(f"environments = [\"python_version == '{OURS}'\"]\n" + lock)
+    check_recreate(theirs, tmp_path / "venv", python=python)
+    check_recreate(ours, tmp_path / "venv")  # nbtools' own Python, chosen without --python
+    with pytest.raises(InvalidInputError, match="locked for the environments") as info:
+        check_recreate(ours, tmp_path / "venv", python=python)
+    assert info.value.details["field"] == "python"
+    assert f"python_version '{_minor_version(python)}'" in str(info.value)
+    with pytest.raises(InvalidInputError, match="locked for the environments") as info:
+        check_recreate(theirs, tmp_path / "venv")
+    assert info.value.details["field"] == "snapshot"
+    written = tmp_path / "pylock.toml"
+    written.write_text(f"environments = [\"python_version == '{OURS}'\"]\n" + lock)
+    root = tmp_path / "project"
+    root.mkdir()
+    args = ["env", "recreate", str(written), str(tmp_path / "venv"), "--python", python]
+    refused = CliRunner().invoke(cli, ["--root", str(root), *args])
+    assert refused.exit_code == 2, refused.output
+    assert "locked for the environments" in refused.output
+    assert not (tmp_path / "venv").exists()
