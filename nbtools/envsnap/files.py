@@ -10,8 +10,19 @@ from nbtools.atomic import atomic_write
 from nbtools.envsnap.index import PackageIndex, Progress, unfollowed
 from nbtools.envsnap.kernel_capture import KernelCapture, cache_dir
 from nbtools.envsnap.model import MarkerEnvironment, Snapshot
-from nbtools.envsnap.pylock import CREATED_BY, LockExport, parse_pylock, to_pylock
-from nbtools.envsnap.requirements import WRITTEN_BY, parse_requirements, to_requirements
+from nbtools.envsnap.pylock import (
+    CREATED_BY,
+    LockExport,
+    parse_pylock,
+    to_pylock,
+    validate_pylock,
+)
+from nbtools.envsnap.requirements import (
+    WRITTEN_BY,
+    check_requirements,
+    parse_requirements,
+    to_requirements,
+)
 from nbtools.envsnap.snapshots import get_snapshot, looks_like_id, save_snapshot, store_snapshot
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.infiles import read_regular
@@ -131,6 +142,25 @@ def parse_file(
     """A snapshot of a ``pylock*.toml`` or requirements file's contents, read for the
     interpreter whose marker environment is ``markers`` (else nbtools' own); a lock file's
     relative paths are relative to ``folder``, the file's (none for text sent alone)."""
+    if _is_lock(name):
+        return parse_pylock(text, name, folder, markers)
+    return parse_requirements(text, name, markers)
+
+
+def check_file(text: str, name: str) -> None:
+    """Refuse what is wrong with file ``name`` whatever interpreter it is read for (no
+    marker evaluated: :func:`parse_file` for one finds the rest), as :func:`parse_file`
+    would: a notebook, a lock that is no valid TOML or PEP 751 file, a requirements line
+    that is no requirement."""
+    if _is_lock(name):
+        validate_pylock(text, name)
+    else:
+        check_requirements(text, name)
+
+
+def _is_lock(name: str) -> bool:
+    """Whether file ``name`` is read as a pylock.toml (else as a requirements file); a
+    notebook is refused, saying what to give."""
     if name.endswith(".ipynb"):
         raise InvalidInputError(
             f"{name} is a notebook, not an environment: give a snapshot id (`nbtools env "
@@ -139,9 +169,7 @@ def parse_file(
             path=name,
             field="name",
         )
-    if name.endswith(".toml"):
-        return parse_pylock(text, name, folder, markers)
-    return parse_requirements(text, name, markers)
+    return name.endswith(".toml")
 
 
 def import_text(project: Project, text: str, name: str) -> tuple[Snapshot, bool]:
@@ -162,8 +190,14 @@ def import_file(project: Project, path: Path) -> Snapshot:
 def read_file(path: Path, markers: MarkerEnvironment | None = None) -> Snapshot:
     """A snapshot of the lock or requirements file at ``path`` (relative to the current
     directory), read for the interpreter of ``markers`` (:func:`parse_file`)."""
+    return parse_file(read_text(path), str(path), path.parent, markers)
+
+
+def read_text(path: Path) -> str:
+    """The text of the file at ``path``; refused naming it when it is missing, no regular
+    file, unreadable or not UTF-8."""
     try:
-        text = read_regular(path, field="path").decode("utf-8")
+        return read_regular(path, field="path").decode("utf-8")
     except FileNotFoundError:
         where = "" if path.is_absolute() else f" in {Path.cwd()} (the current directory)"
         raise NotFoundError(
@@ -177,7 +211,6 @@ def read_file(path: Path, markers: MarkerEnvironment | None = None) -> Snapshot:
         raise InvalidInputError(
             f"{path} cannot be read: {error.strerror}.", path=str(path)
         ) from None
-    return parse_file(text, str(path), path.parent, markers)
 
 
 def resolve_snapshot(
@@ -185,7 +218,15 @@ def resolve_snapshot(
 ) -> Snapshot:
     """A stored snapshot by id (or unique prefix), or a pylock/requirements file by path,
     read for the interpreter whose marker environment is ``markers`` (:func:`parse_file`;
-    a stored snapshot's file was read when it was imported).
+    a stored snapshot's file was read when it was imported). Which of them
+    ``reference`` names: :func:`_locate`."""
+    found = _locate(project, reference)
+    return found if isinstance(found, Snapshot) else read_file(found, markers)
+
+
+def _locate(project: Project, reference: str) -> Snapshot | Path:
+    """The stored snapshot ``reference`` names by id (or unique prefix), or the path of the
+    pylock/requirements file it names (not read yet).
 
     Hexadecimal digits alone are an id, anything else (a path separator, a suffix such as
     ``.txt``, any other letter) a file's path, said to be missing when it is. A file named
@@ -199,7 +240,7 @@ def resolve_snapshot(
         )
     path = Path(reference)
     if not looks_like_id(reference):
-        return read_file(path, markers)
+        return path
     try:
         is_file = path.is_file()
     except OSError:  # a name too long to be a file's: an id (or too long to be one)
@@ -209,7 +250,7 @@ def resolve_snapshot(
     try:
         stored = f"snapshot {get_snapshot(project, reference).short_id}"
     except NotFoundError:
-        return read_file(path, markers)
+        return path
     except InvalidInputError:  # the start of several ids
         stored = "several snapshots"
     raise InvalidInputError(
@@ -225,13 +266,25 @@ def kernel_and_baseline(
     """For ``check``: kernel ``kernel_name``'s environment now (stored), and the snapshot
     ``reference`` names (:func:`resolve_snapshot`), a file read for the kernel's interpreter:
     its markers evaluated with the values that interpreter reported (a ``python_version >=
-    "3.12"`` line holds for a 3.12 kernel whatever Python nbtools runs on). A reference
-    refused stores nothing."""
+    "3.12"`` line holds for a 3.12 kernel whatever Python nbtools runs on).
+
+    A reference refused for what needs no marker (no such id or file, a file that cannot be
+    read or parsed: :func:`check_file`) is refused before the kernel's interpreter starts;
+    one refused for the kernel's markers, after it: either way nothing is stored."""
+    found = _locate(project, reference)
+    text = ""
+    if isinstance(found, Path):
+        text = read_text(found)
+        check_file(text, str(found))
     capture = KernelCapture(project, kernel_name)
     try:
         current = capture.snapshot()
     except BaseException:
         capture.cancel()
         raise
-    baseline = resolve_snapshot(project, reference, current.markers)
+    baseline = (
+        found
+        if isinstance(found, Snapshot)
+        else parse_file(text, str(found), found.parent, current.markers)
+    )
     return save_snapshot(project, current), baseline

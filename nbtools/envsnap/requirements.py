@@ -200,6 +200,13 @@ class _Reader:
         direct_url = _direct_url(location, editable=True)
         self.add(line, Distribution(name, pinned[1] if pinned else None, direct_url=direct_url))
 
+    def holds(self, line: int, marker: str) -> bool:
+        """Whether the ``marker`` of ``line`` holds for the interpreter the file is read for."""
+        try:
+            return marker_holds(marker, "metadata", (), self.markers)
+        except InvalidMarker as exc:
+            raise self.error(line, f"invalid marker: {exc}.") from None
+
     def hashes(self, line: int, values: list[str]) -> tuple[str, ...]:
         """The ``ALGORITHM:VALUE`` of each ``--hash`` option of ``line``, as pip takes them."""
         for value in values:
@@ -224,12 +231,8 @@ class _Reader:
             requirement = Requirement(body)
         except InvalidRequirement as exc:
             raise self.error(line, f"{body!r} is not a requirement: {exc}.") from None
-        if requirement.marker is not None:
-            try:
-                if not marker_holds(str(requirement.marker), "metadata", (), self.markers):
-                    return
-            except InvalidMarker as exc:
-                raise self.error(line, f"invalid marker: {exc}.") from None
+        if requirement.marker is not None and not self.holds(line, str(requirement.marker)):
+            return
         if requirement.url:
             pinned = _pinned_comment(comment)
             key = canonical_name(requirement.name)  # ``foo_bar @ …  # Foo-Bar==1.0``: the same
@@ -296,7 +299,31 @@ def parse_requirements(
     """A snapshot of the pinned distributions in a requirements file, to compare with, read
     for the interpreter whose marker environment is ``markers`` (a kernel's, a new venv's),
     else for the one nbtools runs in: a line whose marker does not hold there is left out."""
-    reader = _Reader(source, markers)
+    reader = _read(_Reader(source, markers), text)
+    return Snapshot(
+        source="requirements",
+        origin=source,
+        distributions=tuple(dist for _, dist in reader.found.values()),
+    )
+
+
+class _SyntaxReader(_Reader):
+    """Reads a file for no interpreter: a line with a marker is checked as far as that needs
+    none (a requirement, its ``--hash`` options) and left out, every other line as always."""
+
+    def holds(self, line: int, marker: str) -> bool:
+        return False
+
+
+def check_requirements(text: str, source: str = "requirements.txt") -> None:
+    """Refuse, naming its line, what is wrong in a requirements file whatever interpreter
+    it is read for (:func:`parse_requirements` for one finds the rest): an option, an
+    include, a line that is no requirement, an unpinned or repeated line without a marker."""
+    _read(_SyntaxReader(source, None), text)
+
+
+def _read(reader: _Reader, text: str) -> _Reader:
+    """``reader`` once it has read every logical line of ``text``."""
     for number, raw in _logical_lines(text):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -305,8 +332,4 @@ def parse_requirements(
             reader.option(number, line)
         else:
             reader.requirement(number, line)
-    return Snapshot(
-        source="requirements",
-        origin=source,
-        distributions=tuple(dist for _, dist in reader.found.values()),
-    )
+    return reader

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -115,7 +116,7 @@ def test_a_file_s_markers_are_read_for_the_kernel_s_python_not_nbtools_own(
     root.mkdir()
     env = ["--root", str(root), "env"]
     missing = CliRunner().invoke(cli, [*env, "check", "gone.txt", "--kernel", "other"])
-    assert missing.exit_code == 2, missing.output  # the kernel read, its snapshot not stored
+    assert missing.exit_code == 2, missing.output  # refused before the kernel is read
     assert json.loads(CliRunner().invoke(cli, [*env, "list", "--json"]).stdout) == []
     checked = CliRunner().invoke(cli, [*env, "check", str(universal), "--kernel", "other"])
     assert (checked.exit_code, checked.stdout.split(":")[0]) == (0, "No drift"), checked.output
@@ -173,3 +174,46 @@ def test_a_lock_s_environments_are_checked_for_the_python_recreate_is_given(
     assert refused.exit_code == 2, refused.output
     assert "locked for the environments" in refused.output
     assert not (tmp_path / "venv").exists()
+
+
+def test_check_refuses_a_bad_reference_before_it_starts_the_kernel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check REFERENCE --kernel K` started K's interpreter and waited for its report before
+    it read REFERENCE: a missing or malformed file, or an unknown id, was refused only after
+    a whole capture (and an unknown kernel before a missing file). Now the reference is
+    refused first, and the kernel's interpreter (a wrapper that leaves a file when it
+    starts) never runs; a marker of the file is still read for the kernel's Python."""
+    started = tmp_path / "started"
+    wrapper = tmp_path / "python-wrapper"
+    venv = tmp_path / "venv"  # nothing installed but what the test writes
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    wrapper.write_text(f'#!/bin/sh\ntouch "{started}"\nexec "{venv}/bin/python" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    kernel = install_kernel(tmp_path / "jupyter" / "kernels", tmp_path / "site", "k", str(wrapper))
+    write_dist(kernel.site, "pinned", "1.0")
+    unpinned, lock, notebook = tmp_path / "req.txt", tmp_path / "pylock.toml", tmp_path / "a.ipynb"
+    unpinned.write_text("pinned==1.0\nrequests>=2\n")
+    lock.write_text("lock-version = [\n")
+    notebook.write_text("{}")
+    root = tmp_path / "project"
+    root.mkdir()
+    env = ["--root", str(root), "env"]
+    for reference, problem in (
+        ("gone.txt", "does not exist"),
+        (str(unpinned), "line 2"),
+        (str(lock), "not valid TOML"),
+        (str(notebook), "is a notebook"),
+        ("abcdef12", "abcdef12"),
+    ):
+        refused = CliRunner().invoke(cli, [*env, "check", reference, "--kernel", "k"])
+        assert (refused.exit_code, problem in refused.output) == (2, True), refused.output
+        assert not started.exists(), reference
+    unknown = CliRunner().invoke(cli, [*env, "check", "gone.txt", "--kernel", "nosuch"])
+    assert "gone.txt does not exist" in unknown.output
+    universal = tmp_path / "universal.txt"  # its marked line is unpinned: left out for 3.x
+    universal.write_text('pinned==1.0\nold>=1 ; python_version < "3"\n')
+    checked = CliRunner().invoke(cli, [*env, "check", str(universal), "--kernel", "k"])
+    assert (checked.exit_code, checked.stdout.split(":")[0]) == (0, "No drift"), checked.output
+    assert started.exists()
