@@ -153,24 +153,20 @@ def test_a_child_killed_by_a_signal_leaves_its_cells_to_the_parent(tmp_path: Pat
         notebook,
         f"""
 one = extracted(1)
-os.register_at_fork(after_in_child=lambda: time.sleep(5))  # the child is slow: killed at work
+os.register_at_fork(after_in_child=lambda: threading.Event().wait())  # never done: killed
 watcher = subprocess.Popen([sys.executable, "-c", {WATCHER!r}, str(os.getpid()), "SIGKILL",
                             "child"], stdout=subprocess.PIPE, text=True)
 assert watcher.stdout.readline() == "ready\\n"
-started = time.monotonic()
 two = extracted(2)
-took = time.monotonic() - started
 sent = watcher.stdout.read()
 watcher.wait()
-print(json.dumps({{"same": one == two, "forks": len(forks), "sent": sent, "left": left(),
-                  "took": took}}))
+print(json.dumps({{"same": one == two, "forks": len(forks), "sent": sent, "left": left()}}))
 """,
     )
     assert found["sent"] == "sent\n"
     assert found["forks"] == 1
     assert found["same"]
-    assert found["left"] == []
-    assert found["took"] < 5  # it did not wait for the child's work
+    assert found["left"] == []  # and the package is whole though the child never ended its work
 
 
 def test_ctrl_c_in_the_parent_kills_the_child(tmp_path: Path) -> None:
@@ -178,26 +174,22 @@ def test_ctrl_c_in_the_parent_kills_the_child(tmp_path: Path) -> None:
     found = run_case(
         notebook,
         f"""
-os.register_at_fork(after_in_child=lambda: time.sleep(30))
+os.register_at_fork(after_in_child=lambda: threading.Event().wait())  # never done
 watcher = subprocess.Popen([sys.executable, "-c", {WATCHER!r}, str(os.getpid()), "SIGINT",
                             "parent"], stdout=subprocess.PIPE, text=True)
 assert watcher.stdout.readline() == "ready\\n"
-started = time.monotonic()
 try:
     extracted(2)
     interrupted = False
 except KeyboardInterrupt:
     interrupted = True
-took = time.monotonic() - started
 watcher.wait()
-print(json.dumps({{"interrupted": interrupted, "forks": len(forks), "left": left(),
-                  "took": took}}))
+print(json.dumps({{"interrupted": interrupted, "forks": len(forks), "left": left()}}))
 """,
     )
     assert found["interrupted"]
     assert found["forks"] == 1
-    assert found["left"] == []  # killed and reaped, not left sleeping
-    assert found["took"] < 30
+    assert found["left"] == []  # killed and reaped, not waited for: it would never have ended
 
 
 def test_one_process_when_forking_is_unsafe_or_does_not_pay(tmp_path: Path) -> None:
