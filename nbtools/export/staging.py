@@ -196,16 +196,20 @@ def recover(out: Path, recorded: Mapping[str, str]) -> bool:
 
 
 def half_written(out: Path) -> str | None:
-    """What to tell of the package in ``out`` when a write into it was stopped half-way: its journal is there, and the files in place may be
-    the old package's, the new one's, or both (the manifest in place then describing them or
-    not). None when no write was stopped. The next write settles it (:func:`recover`)."""
+    """What to tell of the package in ``out`` when a write into it was stopped half-way: its
+    journal is there, and the files in place may be the old package's, the new one's, or both
+    (the manifest in place then describing them or not). None when no write was stopped. The
+    next write settles it (:func:`recover`); the sentence names the JupyterLab controls as
+    they read (the toolbar's Productionize, the Package section's Write and test)."""
     journal = temporary_of(out / MANIFEST)
     if not os.path.lexists(journal):
         return None
     return (
         f"The package in {out} is half-written: an nbtools extract writing it was stopped "
-        f"before it ended (its journal, {journal.name}, is still there). Run nbtools extract again, without --check (or write it from the "
-        "Productionize wizard): it finishes or undoes that write, then writes the package."
+        f"before it ended (its journal, {journal.name}, is still there). Run nbtools extract "
+        "again, without --check (or, in JupyterLab, click Productionize in the notebook's "
+        "toolbar, then Write and test in the Package section): it finishes or undoes that "
+        "write, then writes the package."
     )
 
 

@@ -189,8 +189,9 @@ def test_a_check_of_a_half_written_package_fails_telling_to_extract_again_and_wr
     assert " ".join(checked.stderr.split()) == (
         f"Error: The package in {out} is half-written: an nbtools extract writing it was "
         f"stopped before it ended (its journal, .{MANIFEST}.nbtools-tmp, is still there). "
-        "Run nbtools extract again, without --check (or write it from the Productionize "
-        "wizard): it finishes or undoes that write, then writes the package."
+        "Run nbtools extract again, without --check (or, in JupyterLab, click Productionize "
+        "in the notebook's toolbar, then Write and test in the Package section): it finishes "
+        "or undoes that write, then writes the package."
     )
     assert snapshot(out) == left
     assert extract(tmp_path, out)[0] == 0
