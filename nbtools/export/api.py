@@ -42,7 +42,10 @@ class ExtractRequest(NamedTuple):
     files unless ``other_notebooks`` carries their contents (in the same order); ``lineage``
     then records the version of each notebook of the set. ``shown_path``: how the report
     gives the path of a set's notebook (:func:`with_paths`): the server's from its root, the
-    command line's as it shows the notebooks.
+    command line's as it shows the notebooks. ``shown_from``: the folder a refusal to drop
+    notebooks of a set names them (and the command extracting the set) from: the working
+    directory when None, as a command typed there names them; the server gives its root, as
+    the rest of the REST API names paths.
     """
 
     notebook_path: Path
@@ -59,6 +62,7 @@ class ExtractRequest(NamedTuple):
     others: tuple[Path, ...] = ()
     other_notebooks: tuple[Notebook, ...] = ()
     shown_path: Callable[[Path], str] = Path.as_posix
+    shown_from: Path | None = None
 
 
 class ExtractReport:
@@ -285,7 +289,12 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
         report.diff = "" if extraction.errors else unified_diff(report.changes, request.out)
         if report.stale:
             report.refusal = refusal(
-                extraction, request.out, request.notebook_path, request.store_dir, request.others
+                extraction,
+                request.out,
+                request.notebook_path,
+                request.store_dir,
+                request.others,
+                request.shown_from,
             )
             if report.refusal is None:  # no file edited by hand: perhaps an nbtools upgrade
                 from nbtools.export.framing import framing_note, framing_only
@@ -321,6 +330,7 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
             request.notebook_path,
             request.store_dir,
             request.others,
+            request.shown_from,
         )
         report.written = True
         if request.test:

@@ -247,11 +247,15 @@ def recorded_notebooks(manifest: Mapping[str, Any], out: Path) -> set[Path]:
 
 
 def dropping_refusal(
-    manifest: Mapping[str, Any], out: Path, notebooks: Sequence[Path | None]
+    manifest: Mapping[str, Any],
+    out: Path,
+    notebooks: Sequence[Path | None],
+    shown_from: Path | None = None,
 ) -> ConflictError | None:
     """The refusal of a write of ``notebooks`` into ``out``, a set's package by its manifest,
     that would drop notebooks of the set still there (their modules, tests and names removed),
-    naming them and the command updating the whole set; ``None`` when it drops none."""
+    naming them and the command updating the whole set, from ``shown_from`` (the working
+    directory when None; the server's root); ``None`` when it drops none."""
     ours = [n.resolve() for n in notebooks if n is not None]
     members = manifest.get("notebooks")
     recorded = [
@@ -262,14 +266,15 @@ def dropping_refusal(
     dropped = [path for path in recorded if path not in ours and path.is_file()]
     if not dropped:
         return None
-    command = set_command([*recorded, *(path for path in ours if path not in recorded)], out)
-    names = ", ".join(_shown(path) for path in dropped)
+    members_now = [*recorded, *(path for path in ours if path not in recorded)]
+    command = set_command(members_now, out, shown_from)
+    names = ", ".join(_shown(path, shown_from) for path in dropped)
     return ConflictError(
         f"{out} holds the package of a set of {len(recorded)} notebooks, and this write would "
         f"remove what {names} export{'s' if len(dropped) == 1 else ''} from it. Extract the "
         f"whole set again ({command}), or force the write to drop {names} from the package.",
         path=str(out),
-        notebooks=[_shown(path) for path in dropped],
+        notebooks=[_shown(path, shown_from) for path in dropped],
         command=command,
         field=NOTEBOOKS_FIELD,
         kind="dropped-notebooks",
@@ -277,19 +282,21 @@ def dropping_refusal(
     )
 
 
-def set_command(notebooks: Sequence[Path], out: Path) -> str:
+def set_command(notebooks: Sequence[Path], out: Path, shown_from: Path | None = None) -> str:
     """The command extracting the set of ``notebooks`` (resolved, in its order) into ``out``:
-    given as their folder when they are its notebooks in nbdev's order, else one by one."""
+    given as their folder when they are its notebooks in nbdev's order, else one by one, run
+    from ``shown_from`` (the working directory when None)."""
     folder = Path(os.path.commonpath([path.parent for path in notebooks]))
     given = [folder] if sorted(notebooks) == sorted(notebooks_in(folder)) else notebooks
-    return f"nbtools extract {' '.join(_shown(path) for path in given)} -o {_shown(out)}"
+    paths = " ".join(_shown(path, shown_from) for path in given)
+    return f"nbtools extract {paths} -o {_shown(out, shown_from)}"
 
 
-def _shown(path: Path) -> str:
-    """``path`` from the working directory when inside it, as a command given there names
-    it; else whole (the server shows it from its root)."""
-    full = path.resolve()
-    return full.relative_to(Path.cwd()).as_posix() if full.is_relative_to(Path.cwd()) else str(full)
+def _shown(path: Path, shown_from: Path | None = None) -> str:
+    """``path`` from ``shown_from`` (the working directory when None) when inside it, as a
+    command given there names it; else whole."""
+    full, base = path.resolve(), (shown_from or Path.cwd()).resolve()
+    return full.relative_to(base).as_posix() if full.is_relative_to(base) else str(full)
 
 
 def notebooks_beside(notebook: Path) -> list[Path]:

@@ -260,13 +260,16 @@ def write(
     notebook: Path | None = None,
     store_dir: Path | None = None,
     others: Sequence[Path] = (),
+    shown_from: Path | None = None,
 ) -> list[FileChange]:
     """Write the package into ``out``; returns what changed. Refuses to lose anyone's work.
 
     ``lineage``, called once nothing stands in the way of the write, returns what the
     manifest records of the package's origin (see :mod:`nbtools.lineage.extraction`).
     ``notebook``: the notebook's file, whose path from ``out`` the manifest records (with
-    ``others``, the other notebooks of a set, in order). ``store_dir``: the project's store directory, never a file in the package's way.
+    ``others``, the other notebooks of a set, in order). ``store_dir``: the project's store
+    directory, never a file in the package's way. ``shown_from``: the folder a refusal names
+    a set's notebooks from (:func:`~nbtools.export.notebook_set.dropping_refusal`).
     Everything is checked before anything is written, and a write that fails is undone
     (:mod:`nbtools.export.staging`): a refused write changes nothing, and leaves none of the
     folders it made for ``out``.
@@ -279,7 +282,8 @@ def write(
         except OSError as error:
             raise write_failed(out, error, changed=False) from None
         with exclusive(out, directory=True):  # one writer of the package at a time
-            return _write(extraction, out, force, lineage, (notebook, *others), store_dir)
+            notebooks = (notebook, *others)
+            return _write(extraction, out, force, lineage, notebooks, store_dir, shown_from)
     except BaseException:
         for folder in reversed(made):
             if folder.is_dir() and not any(folder.iterdir()):
@@ -293,14 +297,16 @@ def refusal(
     notebook: Path | None = None,
     store_dir: Path | None = None,
     others: Sequence[Path] = (),
+    shown_from: Path | None = None,
 ) -> ConflictError | None:
     """What refuses a write of ``extraction`` into ``out`` without ``force``, if anything: files
     nbtools did not generate there, another notebook's package, or files edited by hand
-    (``notebook``, ``store_dir`` and ``others`` as for :func:`write`)."""
+    (``notebook``, ``store_dir``, ``others`` and ``shown_from`` as for :func:`write`)."""
     manifest = read_manifest(out) if out.is_dir() else {}
     recorded = manifest.get("files", {})
     conflicts = _conflicts(extraction, _targets(extraction, out, recorded), recorded)
-    return _refusal(extraction, out, manifest, (notebook, *others), conflicts, store_dir)
+    notebooks = (notebook, *others)
+    return _refusal(extraction, out, manifest, notebooks, conflicts, store_dir, shown_from)
 
 
 def _refusal(
@@ -310,6 +316,7 @@ def _refusal(
     notebooks: Sequence[Path | None],
     conflicts: list[str],
     store_dir: Path | None,
+    shown_from: Path | None,
 ) -> ConflictError | None:
     owner = (
         owner_refusal(manifest, out, extraction.source.name, notebooks)
@@ -321,7 +328,7 @@ def _refusal(
     if "notebooks" in manifest:  # a set's package: imported only for one
         from nbtools.export.notebook_set import dropping_refusal
 
-        dropping = dropping_refusal(manifest, out, notebooks)
+        dropping = dropping_refusal(manifest, out, notebooks, shown_from)
         if dropping is not None:
             return dropping
     if conflicts:
@@ -344,6 +351,7 @@ def _write(
     lineage: Callable[[], Mapping[str, Any] | None] | None,
     notebooks: Sequence[Path | None],
     store_dir: Path | None,
+    shown_from: Path | None,
 ) -> list[FileChange]:
     manifest = read_manifest(out)
     try:
@@ -355,7 +363,7 @@ def _write(
     targets = _targets(extraction, out, recorded)
     check_places(out, targets)  # what no write can replace, forced or not
     conflicts = _conflicts(extraction, targets, recorded)
-    refused = _refusal(extraction, out, manifest, notebooks, conflicts, store_dir)
+    refused = _refusal(extraction, out, manifest, notebooks, conflicts, store_dir, shown_from)
     if refused is not None and not force:
         raise refused
     changes = compare(extraction, out)

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.server.test_extract import CELLS, error, post, put_notebook
 
 
@@ -110,3 +112,30 @@ async def test_a_renamed_notebook_is_told_of_its_old_package_and_can_take_it_ove
     assert (taken["package"], taken["written"]) == ("report", True)
     assert (await post(jp_fetch, path="nbs/quarterly.ipynb"))["output"] == "packages/report"
     assert not (jp_root_dir / "nbs/quarterly").exists()
+
+
+@pytest.mark.parametrize("cwd", ["inside", "above"])
+async def test_the_notebooks_a_write_would_drop_are_named_from_the_root_wherever_the_server_runs(
+    jp_fetch: Any, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch, cwd: str
+) -> None:
+    """A server whose working directory is strictly inside its root named them from there
+    (``b.ipynb`` for ``nbs/b.ipynb``), one started above its root from there
+    (``…/root/nbs/b.ipynb``): the wizard showed paths that are not the file browser's."""
+    from nbtools.export.api import ExtractRequest, run_extract
+    from nbtools.export.build import ExtractOptions
+
+    put_notebook(jp_root_dir, "nbs/a.ipynb", CELLS)
+    put_notebook(
+        jp_root_dir, "nbs/b.ipynb", [("code", "def half(x):\n    return x / 2", ["export:b"])]
+    )
+    a, b, out = jp_root_dir / "nbs/a.ipynb", jp_root_dir / "nbs/b.ipynb", jp_root_dir / "pkg"
+    run_extract(ExtractRequest(a, out, ExtractOptions("demo"), mode="write", others=(b,)))
+    # the server is in this process: its working directory is this one's
+    monkeypatch.chdir(jp_root_dir / "nbs" if cwd == "inside" else jp_root_dir.parent)
+    code, body = await error(jp_fetch, path="nbs/a.ipynb", output="pkg", dry_run=False)
+    assert code == 409
+    details = body["details"]
+    assert (details["kind"], details["notebooks"]) == ("dropped-notebooks", ["nbs/b.ipynb"])
+    assert details["command"] == "nbtools extract nbs -o pkg"  # run from the root
+    assert "would remove what nbs/b.ipynb exports" in body["message"]
+    assert "(nbtools extract nbs -o pkg)" in body["message"]

@@ -109,6 +109,7 @@ class ExtractHandler(NbtoolsHandler):
             others=tuple(others),
             other_notebooks=tuple(nb for nb in contents[1:] if nb),
             shown_path=self.project.relative,
+            shown_from=self.project.root,
         )
         problems_field = "content" if notebook is not None and not others else set_field
         with self.naming(problems_field):  # its problems
