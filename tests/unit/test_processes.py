@@ -160,22 +160,20 @@ def test_what_a_watched_child_started_goes_when_its_parent_is_killed(tmp_path: P
 def test_a_timeout_kills_everything_the_child_started_before_it_is_raised(tmp_path: Path) -> None:
     parent, pids = started_sleeper(tmp_path, WATCHING.format(timeout=3))
     assert parent.wait(timeout=60) != 0  # TimeoutExpired, raised on
-    assert gone(pids, within=0.5)
+    assert not any(map(running, pids))  # gone before it was raised, not merely signalled
 
 
 #: A tool that removes its temporary folder as it unwinds, as pip and pytest do on Ctrl-C;
-#: with ``ignore``, one that ignores Ctrl-C. It records in ``got`` what happened to it, in
-#: order: ``INT`` when SIGINT came, ``ran on`` once it went on running after an ignored one.
+#: with ``ignore``, one that ignores Ctrl-C. It records in ``got`` each SIGINT it gets (SIGKILL
+#: it cannot: that one shows as the clean-up that never ran).
 CLEANER = """\
 import os, signal, sys, tempfile, time
 from pathlib import Path
 got = Path(sys.argv[1], "got")
-interrupted = []
 
 def record(number, frame):
     with got.open("a") as file:
         file.write("INT\\n")
-    interrupted.append(number)
     if sys.argv[2] != "ignore":
         raise KeyboardInterrupt
 
@@ -183,12 +181,6 @@ signal.signal(signal.SIGINT, record)
 scratch = tempfile.mkdtemp(prefix="tool-", dir=sys.argv[1])
 Path(sys.argv[1], "pid").write_text(str(os.getpid()))
 try:
-    while len(interrupted) < 2:
-        time.sleep(0.05)
-        if interrupted:
-            with got.open("a") as file:
-                file.write("ran on\\n")
-            interrupted.append(0)
     time.sleep(60)
 finally:
     os.rmdir(scratch)
@@ -201,8 +193,8 @@ def test_a_stopped_tool_gets_ctrl_c_and_a_grace_to_clean_up_then_it_is_killed(
 ) -> None:
     """A tool was killed outright (SIGKILL) when the command running it was stopped, leaving
     its temporary files (pip's pip-build-env-*, pip-unpack-*, …); now it gets SIGINT first,
-    and what ignores it runs on (its grace, :data:`CLEAN_UP_SECONDS`) until it is killed; the
-    stop is raised only once the tool is gone."""
+    and what ignores it is killed :data:`CLEAN_UP_SECONDS` later; the stop is raised only once
+    the tool is gone."""
     (tmp_path / "cleaner.py").write_text(CLEANER)
     scratch = tmp_path / "scratch"
     scratch.mkdir()
@@ -217,7 +209,7 @@ def test_a_stopped_tool_gets_ctrl_c_and_a_grace_to_clean_up_then_it_is_killed(
         assert got == ["INT"]  # SIGINT, and nothing before it
         assert sorted(path.name for path in scratch.iterdir()) == ["got", "pid"]  # cleaned up
     else:
-        assert got == ["INT", "ran on"]  # SIGINT first, then a grace it outlived
+        assert got == ["INT"]  # SIGINT first, which it outlived (its grace)
         # then SIGKILL: no clean-up ran, its folder is left
         assert sorted(path.name[:5] for path in scratch.iterdir()) == ["got", "pid", "tool-"]
 
