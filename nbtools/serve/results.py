@@ -78,6 +78,12 @@ def _holds_nat(value: Any) -> bool:
     return bool(numpy.isnat(numpy.asarray(value)).any())
 
 
+def _is_pandas(value: Any, name: str) -> bool:
+    """Whether ``value``'s type is pandas' type ``name``, told without importing pandas."""
+    kind = type(value)
+    return kind.__name__ == name and kind.__module__.partition(".")[0] == "pandas"
+
+
 def _not_json(value: Any, at: str = "") -> str:
     """What the function returned that JSON has no form for (``at``: where, `` at a.1``)."""
     if isinstance(value, (bytes, bytearray)):
@@ -89,6 +95,11 @@ def _not_json(value: Any, at: str = "") -> str:
         return (
             f"the function returned a missing time (NaT){at}, which JSON cannot carry: it "
             "should return None for no time"
+        )
+    if _is_pandas(value, "NAType"):
+        return (
+            f"the function returned a missing value (pandas.NA){at}, which JSON cannot carry: "
+            "it should return None for no value"
         )
     kind = type(value).__name__
     hint = ""
@@ -112,6 +123,19 @@ def _place_without_form(value: Any) -> tuple[Place, Any] | None:
                 _default(item)
             except TypeError:
                 return place, item
+    return None
+
+
+def _place_of_long_int(value: Any) -> Place | None:
+    """The place of the first integer inside ``value`` with more digits than Python writes
+    as text (``sys.get_int_max_str_digits()``), in the order JSON writes them; ``None``
+    when there is none outside a tuple."""
+    for place, item in places(value):
+        if isinstance(item, int):
+            try:
+                str(item)
+            except ValueError:
+                return place
     return None
 
 
@@ -205,8 +229,11 @@ def _measure(value: Any, bound: int) -> int:
     would not look (a dict's 21st key), and a result of gigabytes costs no more to measure
     than one of ``bound`` bytes. The items of a list, tuple, set or dict are read a level at
     a time in C (:func:`_level`), one by one only where they hold more than numbers and text;
-    a numpy array is measured by its size, another object by its fields (a dataclass, a
-    pydantic model), or as 64 bytes."""
+    a numpy array is measured by its size, one of objects by them (when its commas fit);
+    an object JSON writes by its ``tolist()`` as over ``bound``: what that gives is measured
+    once it is called, in the pieces of a large result (it is user code, which the event loop
+    does not wait for); another object by its fields (a dataclass, a pydantic model), or as
+    64 bytes."""
     total, left = 0, [value]
     while left and total <= bound:
         item = left.pop()
@@ -219,8 +246,13 @@ def _measure(value: Any, bound: int) -> int:
         elif isinstance(getattr(item, "ndim", None), int) and isinstance(
             getattr(item, "size", None), int
         ):  # a numpy array or scalar, a pandas object
-            width = getattr(item, "itemsize", 0)
-            total += 2 + item.size * max(20, width if isinstance(width, int) else 0)
+            if _holds_objects(item) and 2 + 2 * item.size <= bound - total:
+                left.append(item.tolist())  # its objects as they are (text, dicts), not copied
+            else:
+                width = getattr(item, "itemsize", 0)
+                total += 2 + item.size * max(20, width if isinstance(width, int) else 0)
+        elif callable(getattr(item, "tolist", None)):  # its size unknown until it is called
+            total += bound + 1
         else:
             fields = getattr(item, "__dict__", None)  # a dataclass, a pydantic model
             if isinstance(fields, dict):
@@ -228,6 +260,11 @@ def _measure(value: Any, bound: int) -> int:
             else:
                 total += 64
     return total
+
+
+def _holds_objects(value: Any) -> bool:
+    """Whether ``value`` is a numpy array (a pandas object) of Python objects: text, dicts."""
+    return getattr(getattr(value, "dtype", None), "kind", "") == "O"
 
 
 def _level(container: Collection[Any], left: list[Any], room: int) -> int:
@@ -298,7 +335,7 @@ def _pieces(value: Any, open_ids: set[int], at: Place = ()) -> Iterator[str]:
         yield '"'
         return
     keyed = isinstance(value, dict)
-    array = _is_array(value)
+    array = _is_array(value) and not _holds_objects(value)  # objects: as the list they are
     if not keyed and not array and not isinstance(value, (list, tuple)):
         yield from _pieces(_checked(value, _default, at), open_ids, at)  # a list, a dict
         return
@@ -397,6 +434,18 @@ def _checked(
             )
         except ValueError:
             found = []
+        long_int = None
+        if not found and "integer string conversion" in reason:  # before any cycle
+            long_int = _place_of_long_int(value)
+        if long_int is not None:
+            field = field_name(placed(long_int))
+            at = f" at {field}" if field else ""
+            raise InvalidResultError(
+                f"The function returned an integer of more than {sys.get_int_max_str_digits()} "
+                f"digits{at}, over Python's limit for writing one as text: it should return "
+                "it as text, such as hex(n), which has no such limit.",
+                field=field,
+            ) from None
         if found:
             place, number = found[0]
             field = ".".join(str(part) for part in placed(place))

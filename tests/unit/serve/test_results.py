@@ -6,9 +6,11 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from nbtools.serve.results import (
@@ -195,3 +197,65 @@ def test_a_large_result_json_cannot_carry_is_told_without_writing_it_all_again()
         large_result_json(value)
     assert refused.value.details == {"field": f"{len(ROWS) + 1}.score.1"}
     assert first.written == 1
+
+
+@pytest.mark.parametrize("write", [result_json, large_result_json])
+@pytest.mark.parametrize(
+    ("value", "field", "said"),
+    [
+        ({"n": [1, 10**5000]}, "n.1", "an integer of more than 4300 digits at n.1"),
+        ([*ROWS, {"n": 10**5000}], "20000.n", "an integer of more than 4300 digits at 20000.n"),
+        ({"x": [1, pd.NA]}, "x.1", "a missing value (pandas.NA) at x.1"),
+    ],
+    ids=["long-int", "long-int-in-rows", "pandas-na"],
+)
+def test_a_long_integer_or_pandas_na_is_named_with_its_place(
+    write: Callable[[Any], Any], value: Any, field: str, said: str
+) -> None:
+    """An integer over Python's 4,300 digits gave its bare error ('Exceeds the limit ... for
+    integer string conversion'), without a field; pandas.NA 'an object of type NAType'."""
+    with pytest.raises(InvalidResultError) as refused:
+        write(value)
+    assert refused.value.details == {"field": field}
+    assert said in refused.value.message
+    assert "should return" in refused.value.message
+
+
+class Listed:
+    """An object JSON writes by its ``tolist()``: a large text."""
+
+    def tolist(self) -> list[str]:
+        return ["x" * 200_000]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.array(["x" * 200_000, 1], dtype=object),
+        {"a": np.array([{"text": "x" * 200_000}], dtype=object)},
+        np.array([[1, "x" * 200_000], [2, "y"]], dtype=object),
+        Listed(),
+    ],
+    ids=["object-array", "dicts-in-array", "2d-object-array", "tolist"],
+)
+def test_a_large_value_inside_an_array_of_objects_or_behind_tolist_is_large(value: Any) -> None:
+    """An array of objects was measured by its element count (20 bytes each), an object with
+    tolist() and no ndim as 64 bytes: a text of 200 KB in them was written on the event loop."""
+    assert is_large(value)
+    parts = large_result_json(value)
+    assert b"".join(parts) == result_json(value)
+    assert max(map(len, parts)) < 3 * PIECE_BYTES
+
+
+def test_a_small_array_of_objects_is_small() -> None:
+    assert not is_large(np.array(["a", {"b": 1}, None], dtype=object))
+
+
+def test_an_array_of_objects_over_the_limit_stops_being_written_there() -> None:
+    """Measured small, it was written whole (every item, past the limit too) before its
+    length was checked."""
+    after = Counted()
+    value = np.array(["x" * 200_000, after], dtype=object)
+    with pytest.raises(ResultTooLargeError):
+        large_result_json(value, 100_000) if is_large(value) else result_json(value, 100_000)
+    assert after.written == 0
