@@ -32,7 +32,12 @@ ROWS = [
         "        WRITING.set()\n"
         "        RELEASED.append(ANSWERED.wait(20))\n"
         "        return 'last'\n\n\n"
-        "TABLE = [{'id': i, 'name': f'row {i}'} for i in range(100_000)]",
+        "TABLE = [{'id': i, 'name': f'row {i}'} for i in range(100_000)]\n"
+        "WRITTEN: list[str] = []  # the objects after a large text that were written\n\n\n"
+        "class After:\n"
+        "    def tolist(self) -> str:\n"
+        "        WRITTEN.append('after')\n"
+        "        return 'after'",
         ["export"],
     ),
     (
@@ -41,7 +46,13 @@ ROWS = [
         "def keyed():\n"
         "    return {**{f'k{i}': i for i in range(20)}, 'rows': [*TABLE, Last()]}\n\n\n"
         "def sized(n: int) -> str:\n"
-        "    return 'x' * n",
+        "    return 'x' * n\n\n\n"
+        "def objects():\n"
+        "    import numpy\n\n"
+        "    return numpy.array(['x' * 200_000, Last()], dtype=object)\n\n\n"
+        "def texts():\n"
+        "    import numpy\n\n"
+        "    return numpy.array(['x' * 200_000, After()], dtype=object)",
         [],
     ),
 ]
@@ -55,7 +66,9 @@ def rows_app(
     monkeypatch.syspath_prepend(str(package / "src"))
     for module in [name for name in sys.modules if name.partition(".")[0] == "rows"]:
         monkeypatch.delitem(sys.modules, module)  # each test its own events
-    endpoints = {name: f"rows.core:{name}" for name in ("rows", "keyed", "sized")}
+    endpoints = {
+        name: f"rows.core:{name}" for name in ("rows", "keyed", "sized", "objects", "texts")
+    }
     return lambda settings: create_app("rows", endpoints, settings)
 
 
@@ -125,3 +138,35 @@ def test_a_result_over_the_limit_is_a_500_naming_it_and_the_service_goes_on(
     assert (
         'nbtools_serve_errors_total{endpoint="/sized/batch",type="result-too-large"} 1.0' in metrics
     )
+
+
+def test_health_is_answered_while_an_array_of_objects_is_written(
+    rows_app: Callable[[ServeSettings], FastAPI],
+) -> None:
+    """An array of objects was measured by its count of items (20 bytes each): a text of
+    200 KB in it went unseen and the array was written on the event loop, /health waiting."""
+    answers: list[httpx.Response] = []
+    with TestClient(rows_app(ServeSettings())) as client:
+        core = sys.modules["rows.core"]
+        posting = threading.Thread(target=lambda: answers.append(client.post("/objects", json={})))
+        posting.start()
+        assert core.WRITING.wait(60)
+        health = client.get("/health")
+        core.ANSWERED.set()
+        posting.join()
+    assert health.json() == {"status": "ok"}
+    assert core.RELEASED == [True]
+    assert answers[0].json() == ["x" * 200_000, "last"]
+
+
+def test_an_array_of_objects_over_the_limit_is_refused_before_the_rest_is_written(
+    rows_app: Callable[[ServeSettings], FastAPI],
+) -> None:
+    """Measured small, such an array was written whole (the objects after the limit too)
+    before its length was checked."""
+    with TestClient(rows_app(ServeSettings(max_result_bytes=100_000))) as client:
+        reply = client.post("/texts", json={})
+    assert reply.status_code == 500
+    assert reply.json()["error"] == "result-too-large"
+    assert reply.json()["details"]["limit"] == 100_000
+    assert sys.modules["rows.core"].WRITTEN == []
