@@ -284,3 +284,11 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite_st
         return f"sqlite:///{copy}"
     template = request.getfixturevalue("migrated_postgres_template")
     return str(request.getfixturevalue("postgres_databases")(template))
+
+
+@pytest.fixture
+def any_project(tmp_path: Path, store_url: str) -> Iterator[Project]:
+    """A project in ``tmp_path`` whose store is SQLite, then PostgreSQL (:func:`store_url`)."""
+    opened = Project(tmp_path, db_url=store_url)
+    yield opened
+    opened.close()

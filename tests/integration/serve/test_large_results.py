@@ -82,18 +82,7 @@ def test_health_is_answered_while_a_large_result_is_written(
     /health asked meanwhile is answered: on the event loop it waited in vain. ``keyed``: the
     rows after 20 small keys of a dict, where the size's estimate (its first 8 items) did not
     look, so it was written on the event loop."""
-    answers: list[httpx.Response] = []
-    with TestClient(rows_app(ServeSettings())) as client:
-        core = sys.modules["rows.core"]
-        posting = threading.Thread(target=lambda: answers.append(client.post(f"/{name}", json={})))
-        posting.start()
-        assert core.WRITING.wait(60)
-        health = client.get("/health")
-        core.ANSWERED.set()
-        posting.join()
-    assert health.json() == {"status": "ok"}
-    assert core.RELEASED == [True]  # /health answered while the result was being written
-    written = answers[0].json()
+    written = answered_while_writing(rows_app, f"/{name}").json()
     table = written if name == "rows" else written["rows"]
     assert (len(table), table[0], table[-2:]) == (
         100_001,
@@ -145,18 +134,7 @@ def test_health_is_answered_while_an_array_of_objects_is_written(
 ) -> None:
     """An array of objects was measured by its count of items (20 bytes each): a text of
     200 KB in it went unseen and the array was written on the event loop, /health waiting."""
-    answers: list[httpx.Response] = []
-    with TestClient(rows_app(ServeSettings())) as client:
-        core = sys.modules["rows.core"]
-        posting = threading.Thread(target=lambda: answers.append(client.post("/objects", json={})))
-        posting.start()
-        assert core.WRITING.wait(60)
-        health = client.get("/health")
-        core.ANSWERED.set()
-        posting.join()
-    assert health.json() == {"status": "ok"}
-    assert core.RELEASED == [True]
-    assert answers[0].json() == ["x" * 200_000, "last"]
+    assert answered_while_writing(rows_app, "/objects").json() == ["x" * 200_000, "last"]
 
 
 def test_an_array_of_objects_over_the_limit_is_refused_before_the_rest_is_written(
@@ -170,3 +148,22 @@ def test_an_array_of_objects_over_the_limit_is_refused_before_the_rest_is_writte
     assert reply.json()["error"] == "result-too-large"
     assert reply.json()["details"]["limit"] == 100_000
     assert sys.modules["rows.core"].WRITTEN == []
+
+
+def answered_while_writing(
+    rows_app: Callable[[ServeSettings], FastAPI], path: str
+) -> httpx.Response:
+    """POST ``path`` of the rows app; while its result's last item is being written (it waits
+    for a /health answer), ask /health: the POST's answer, once /health was answered meanwhile."""
+    answers: list[httpx.Response] = []
+    with TestClient(rows_app(ServeSettings())) as client:
+        core = sys.modules["rows.core"]
+        posting = threading.Thread(target=lambda: answers.append(client.post(path, json={})))
+        posting.start()
+        assert core.WRITING.wait(60)
+        health = client.get("/health")
+        core.ANSWERED.set()
+        posting.join()
+    assert health.json() == {"status": "ok"}
+    assert core.RELEASED == [True]  # /health answered while the result was being written
+    return answers[0]

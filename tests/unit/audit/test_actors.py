@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +35,6 @@ ALERT = {"kind": "failed", "rule_text": "failed", "message": "m"}
 def long_form(name: str) -> str:
     """The stored form docs/governance.md gives: 238 characters, ``~``, 16 hex digits."""
     return name[:238] + "~" + hashlib.sha256(name.encode()).hexdigest()[:16]
-
-
-@pytest.fixture
-def any_project(tmp_path: Path, store_url: str) -> Iterator[Project]:
-    opened = Project(tmp_path, db_url=store_url)
-    yield opened
-    opened.close()
 
 
 def nbtools(root: Path, *args: str, env: dict[str, str] | None = None) -> Any:

@@ -3,7 +3,6 @@ remove an entry, on SQLite and PostgreSQL alike, in a new store and in one migra
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,13 +46,6 @@ HOLES = {
     "sqlite": (REWRITES["sqlite"][3], ["mallory", "bob"]),
     "postgresql": ("TRUNCATE audit", []),
 }
-
-
-@pytest.fixture
-def any_project(tmp_path: Path, store_url: str) -> Iterator[Project]:
-    opened = Project(tmp_path, db_url=store_url)
-    yield opened
-    opened.close()
 
 
 def entries(engine: Engine) -> list[tuple[int, str, str]]:

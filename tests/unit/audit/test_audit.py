@@ -4,7 +4,6 @@ import json
 import os
 import pwd
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,6 @@ from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.project import Project
 from nbtools.store.base import utcnow
 from tests.conftest import NotebookFactory
-
-
-@pytest.fixture
-def any_project(tmp_path: Path, store_url: str) -> Iterator[Project]:
-    opened = Project(tmp_path, db_url=store_url)
-    yield opened
-    opened.close()
 
 
 def test_catalog_changes_are_audited_with_the_actor(any_project: Project, monkeypatch) -> None:

@@ -4,13 +4,9 @@ not at all, another user's, permission's or route's as its own first; two at onc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from pathlib import Path
 from threading import Barrier
-
-import pytest
 
 from nbtools import audit
 from nbtools.audit.denials import DENIAL_WINDOW, record_denial
@@ -18,13 +14,6 @@ from nbtools.project import Project
 from nbtools.store.base import utcnow
 
 ROUTE = "GET /nbtools/api/jobs"
-
-
-@pytest.fixture
-def any_project(tmp_path: Path, store_url: str) -> Iterator[Project]:
-    opened = Project(tmp_path, db_url=store_url)
-    yield opened
-    opened.close()
 
 
 def denials(project: Project) -> list[tuple[str, str, str]]:

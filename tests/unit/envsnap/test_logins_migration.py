@@ -5,11 +5,8 @@ masked. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic import command
 from sqlalchemy import insert, select
 
@@ -20,13 +17,6 @@ from nbtools.project import Project
 from nbtools.store import migrations
 
 SECRET = "bot:s3cr3t-tok"
-
-
-@pytest.fixture
-def any_project(tmp_path: Path, store_url: str) -> Iterator[Project]:
-    opened = Project(tmp_path, db_url=store_url)
-    yield opened
-    opened.close()
 
 
 def _store_old_snapshot(project: Project) -> str:

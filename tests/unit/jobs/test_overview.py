@@ -4,9 +4,7 @@ paging, with a fixed number of queries whatever the number of jobs (SQLite and P
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,13 +21,6 @@ from nbtools.project import Project
 from nbtools.store.base import utcnow
 from tests.conftest import NotebookFactory
 from tests.unit.jobs.test_run_views import counted
-
-
-@pytest.fixture
-def any_project(tmp_path: Path, store_url: str) -> Iterator[Project]:
-    opened = Project(tmp_path, db_url=store_url)
-    yield opened
-    opened.close()
 
 
 def add_runs(project: Project, job_id: int, *outcomes: tuple[str, float]) -> None:

@@ -6,11 +6,8 @@ and sorts nothing, checked with the database's own plan (``EXPLAIN QUERY PLAN`` 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Connection, event
 
 from nbtools import jobs
@@ -19,13 +16,6 @@ from nbtools.jobs.tables import FAILED, SKIPPED, SUCCEEDED
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
 from tests.unit.jobs.test_overview import add_runs
-
-
-@pytest.fixture
-def any_project(tmp_path: Path, store_url: str) -> Iterator[Project]:
-    opened = Project(tmp_path, db_url=store_url)
-    yield opened
-    opened.close()
 
 
 def _runs_queries(project: Project) -> list[tuple[str, Any]]:

@@ -29,14 +29,6 @@ from nbtools.store.base import utcnow
 from tests.conftest import NotebookFactory, make_notebook, nbtools
 
 
-@pytest.fixture
-def any_project(tmp_path: Path, store_url: str) -> Iterator[Project]:
-    """A project whose store is a SQLite file, then the throw-away PostgreSQL."""
-    opened = Project(tmp_path, db_url=store_url)
-    yield opened
-    opened.close()
-
-
 @contextmanager
 def counted(project: Project) -> Iterator[list[str]]:
     """The SQL statements the store's real engine executes inside the block."""

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -61,11 +58,3 @@ def store_metrics(project: Project, job_id: int | None, run_id: int, **metrics: 
     )
     with project.store.session(write=True) as session:
         save_run_metrics(session, run_id, job_id, harvest)
-
-
-@pytest.fixture
-def any_project(tmp_path: Path, store_url: str) -> Iterator[Project]:
-    """A project whose store is SQLite, then PostgreSQL."""
-    opened = Project(tmp_path, db_url=store_url)
-    yield opened
-    opened.close()
