@@ -50,7 +50,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Instance
 
 from jupyter_nbtools.handlers.authorization import AUTH_RESOURCE, READ, RESTORE_ACTION
-from jupyter_nbtools.handlers.base import http_status
+from jupyter_nbtools.handlers.statuses import http_status
 from jupyter_nbtools.identity import request_actor
 from nbtools import lineage, versioning
 from nbtools.errors import NbtoolsError

@@ -88,7 +88,7 @@ def test_every_handler_method_leaves_the_event_loop_for_its_work() -> None:
     the event loop. (What an async method does inside is the next test's, by example.)"""
     import inspect
 
-    from jupyter_nbtools.handlers.base import off_loop
+    from jupyter_nbtools.handlers.off_loop import off_loop
     from jupyter_nbtools.routes import all_routes
 
     def leaves_the_loop(method: Any) -> bool:

@@ -12,8 +12,9 @@ from __future__ import annotations
 from tornado import web
 
 from jupyter_nbtools.handlers.authorization import authorized
-from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
+from jupyter_nbtools.handlers.base import NbtoolsHandler
 from jupyter_nbtools.handlers.bodies import body_fields
+from jupyter_nbtools.handlers.off_loop import off_loop
 from nbtools import metrics
 from nbtools.errors import InvalidInputError
 from nbtools.ids import MAX_ID, MAX_LIST

@@ -6,7 +6,8 @@ from __future__ import annotations
 from tornado import web
 
 from jupyter_nbtools.handlers.authorization import ADMIN, authorized_for
-from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
+from jupyter_nbtools.handlers.base import NbtoolsHandler
+from jupyter_nbtools.handlers.off_loop import off_loop
 from nbtools.audit import MAX_LIMIT, entries_csv, list_entries, parse_since
 from nbtools.ids import MAX_ID
 

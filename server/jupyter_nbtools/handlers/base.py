@@ -1,5 +1,5 @@
 """The base handler: authentication, authorization, the one parser per kind of input, the one
-path resolver, work off the event loop, error mapping and log hygiene.
+path resolver, error mapping and log hygiene (work off the event loop: :mod:`.off_loop`).
 
 Every handler parses its input only through these methods, so each kind of input (an id in
 the URL, a number in the query, a field of the JSON body, a path) is checked one way:
@@ -22,9 +22,8 @@ the input, which :meth:`NbtoolsHandler.write_error` turns into a 4xx JSON reply.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,22 +34,26 @@ from jupyter_server.base.handlers import APIHandler
 from tornado.web import HTTPError, RequestHandler
 
 from jupyter_nbtools.handlers.authorization import AUTH_RESOURCE
-from jupyter_nbtools.handlers.bodies import fields_taken, read_json, refuse_lone_surrogates
+from jupyter_nbtools.handlers.bodies import (
+    JSON_KINDS,
+    fields_taken,
+    is_kind,
+    read_json,
+    refuse_lone_surrogates,
+)
 from jupyter_nbtools.handlers.download import attachment
 from jupyter_nbtools.handlers.scrub import scrub_uri
 from jupyter_nbtools.handlers.seen import seen_from_root
+from jupyter_nbtools.handlers.statuses import http_status
 from jupyter_nbtools.identity import UNNAMED, request_actor
 from jupyter_nbtools.jobs_service import JobsService
 from nbtools.audit.denials import record_denial
 from nbtools.errors import (
-    ConflictError,
     HiddenPathError,
     InvalidInputError,
     NbtoolsError,
     NotAuthorizedError,
-    NotFoundError,
     PayloadTooLargeError,
-    StoreError,
     conversion_refused,
 )
 from nbtools.ids import MAX_ID, MAX_INTEGER, parse_id, whole_number
@@ -61,62 +64,6 @@ T = TypeVar("T")
 
 #: The default limit of a request body, in bytes (``NbtoolsApp.max_body_bytes``).
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
-
-_JSON_KINDS: dict[type, str] = {
-    str: "a string",
-    int: "a whole number",
-    float: "a number",
-    bool: "true or false",
-    dict: "a JSON object",
-    list: "a JSON array",
-}
-
-
-def http_status(error: NbtoolsError) -> int:
-    """The HTTP status for an nbtools error: 403, 404, 409, 413, 503 (the store cannot be
-    used: no fault of the request) or 400."""
-    if isinstance(error, PermissionError):  # NotAuthorizedError, PolicyRefusedError
-        return 403
-    if isinstance(error, NotFoundError):
-        return 404
-    if isinstance(error, ConflictError):
-        return 409
-    if isinstance(error, PayloadTooLargeError):
-        return 413
-    if isinstance(error, StoreError):
-        return 503
-    return 400
-
-
-def _is_kind(value: object, kind: type) -> bool:
-    """JSON's types, strictly: ``true`` is not a number, ``1`` is a float but ``1.5`` no int."""
-    if isinstance(value, bool):
-        return kind is bool
-    if kind is float:
-        return isinstance(value, (int, float))
-    return isinstance(value, kind)
-
-
-def off_loop(method: Callable[..., None]) -> Callable[..., Awaitable[None]]:
-    """Run a handler method's body (its database and file work) on the worker pool, so the
-    server's event loop, which also carries every kernel's messages, never waits on it. What
-    the body replies with :meth:`NbtoolsHandler.reply` is sent from the loop afterwards.
-
-    Put it innermost: ``@web.authenticated``, ``@authorized``, ``@off_loop``, ``def get``.
-    """
-
-    @functools.wraps(method)
-    async def on_pool(self: NbtoolsHandler, *args: Any, **kwargs: Any) -> None:
-        self._nbtools_deferred = []
-        try:
-            await self.call(method, self, *args, **kwargs)
-            deferred = self._nbtools_deferred
-        finally:
-            self._nbtools_deferred = None
-        for body, status, headers in deferred:
-            self._send(body, status, headers)
-
-    return on_pool
 
 
 class NbtoolsHandler(APIHandler):
@@ -422,9 +369,9 @@ class NbtoolsHandler(APIHandler):
             if required:
                 raise InvalidInputError(f"The request body needs {name!r}.", field=name)
             return default
-        if not _is_kind(value, kind):
+        if not is_kind(value, kind):
             raise InvalidInputError(
-                f"The field {name!r} must be {_JSON_KINDS[kind]}, not {shown(value)}.", field=name
+                f"The field {name!r} must be {JSON_KINDS[kind]}, not {shown(value)}.", field=name
             )
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
             raise InvalidInputError(f"The field {name!r} is out of range.", field=name)

@@ -102,3 +102,23 @@ def refuse_lone_surrogates(body: dict[str, Any], raw: bytes) -> None:
     if place[0] == "parameters" and len(place) > 1 and isinstance(place[1], str):
         raise InvalidInputError(message, field=field, parameter=escaped(place[1]))
     raise InvalidInputError(message, field=field)
+
+
+#: How a refusal names each JSON type a field may be declared as.
+JSON_KINDS: dict[type, str] = {
+    str: "a string",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    dict: "a JSON object",
+    list: "a JSON array",
+}
+
+
+def is_kind(value: object, kind: type) -> bool:
+    """JSON's types, strictly: ``true`` is not a number, ``1`` is a float but ``1.5`` no int."""
+    if isinstance(value, bool):
+        return kind is bool
+    if kind is float:
+        return isinstance(value, (int, float))
+    return isinstance(value, kind)

@@ -11,8 +11,9 @@ from typing import Any
 from tornado import web
 
 from jupyter_nbtools.handlers.authorization import authorized, authorized_to_execute
-from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
+from jupyter_nbtools.handlers.base import NbtoolsHandler
 from jupyter_nbtools.handlers.bodies import body_fields
+from jupyter_nbtools.handlers.off_loop import off_loop
 from jupyter_nbtools.handlers.seen import seen_from_root
 from nbtools import envsnap
 from nbtools.errors import InvalidInputError

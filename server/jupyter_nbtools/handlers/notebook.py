@@ -5,7 +5,8 @@ from __future__ import annotations
 from tornado import web
 
 from jupyter_nbtools.handlers.authorization import authorized
-from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
+from jupyter_nbtools.handlers.base import NbtoolsHandler
+from jupyter_nbtools.handlers.off_loop import off_loop
 from nbtools.notebooks import read_notebook, summarize
 
 

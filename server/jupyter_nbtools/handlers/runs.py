@@ -5,10 +5,10 @@ from __future__ import annotations
 from tornado import web
 
 from jupyter_nbtools.handlers.authorization import authorized, authorized_to_execute
-from jupyter_nbtools.handlers.base import off_loop
 from jupyter_nbtools.handlers.bodies import body_fields
 from jupyter_nbtools.handlers.download import attachment
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
+from jupyter_nbtools.handlers.off_loop import off_loop
 from jupyter_nbtools.handlers.seen import seen_run
 from nbtools import jobs
 from nbtools.ids import MAX_ID, MAX_LIST
